@@ -1,0 +1,102 @@
+/*
+ * The offload engine: copies bytes between two open descriptors along the
+ * method ladder of SPEC section 5.  It never prints and never exits; the
+ * caller gets the bytes copied, a per-method account and an errno.
+ */
+#ifndef KCP_ENGINE_H
+#define KCP_ENGINE_H
+
+#include <sys/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fdinfo.h"
+
+/* The methods, in ladder order; the names are the --method tokens. */
+enum method {
+	M_REFLINK,
+	M_COPY_FILE_RANGE,
+	M_SENDFILE,
+	M_SPLICE,
+	M_READWRITE,
+	M_COUNT
+};
+
+#define M_BIT(m)	(1u << (m))
+#define M_ALL		((1u << M_COUNT) - 1)
+
+enum sparse_mode { SPARSE_AUTO, SPARSE_ALWAYS, SPARSE_NEVER };
+enum reflink_mode { REFLINK_AUTO, REFLINK_ALWAYS, REFLINK_NEVER };
+
+struct copy_opts {
+	unsigned		methods;	/* M_BIT set allowed */
+	bool			single;		/* one method: no readwrite */
+	enum sparse_mode	sparse;
+	enum reflink_mode	reflink;
+	size_t			bufsize;	/* readwrite buffer, splice chunk */
+	/* Optional: told about every method tried and left (for -vv). */
+	void			(*trace)(void *, enum method, int, const char *);
+	void			*trace_arg;
+};
+
+/* Use the descriptor's own offset instead of an explicit one. */
+#define OFF_FD		((off_t)-1)
+/* No length limit: copy to EOF. */
+#define LEN_EOF		((int64_t)-1)
+
+struct copy_req {
+	const struct fdinfo	*in;
+	const struct fdinfo	*out;
+	/*
+	 * Where to start.  For a seekable descriptor an absolute offset, or
+	 * OFF_FD for its current offset; ignored for streams.  skip bytes are
+	 * then passed over (read and discarded on a stream).
+	 */
+	off_t			 in_off;
+	off_t			 out_off;
+	int64_t			 skip;
+	int64_t			 length;	/* LEN_EOF: to EOF */
+	/*
+	 * DEST's bytes at or past this offset are known to be holes (it was
+	 * created or truncated; or its size at the start).  Holes of SOURCE
+	 * landing below it must be written as zeros or punched.
+	 */
+	off_t			 out_fresh_from;
+	/* Leave these descriptors' offsets just past the bytes copied. */
+	bool			 set_in_offset;
+	bool			 set_out_offset;
+};
+
+struct method_acct {
+	uint64_t	bytes;		/* moved by this method */
+	int		err;		/* errno that made the engine leave it */
+	bool		used;		/* moved bytes or reached EOF */
+	bool		left;		/* called and abandoned */
+	unsigned	order;		/* 1 + position in the order first used */
+};
+
+enum err_side { SIDE_UNKNOWN, SIDE_READ, SIDE_WRITE };
+
+struct copy_result {
+	uint64_t		bytes;
+	struct method_acct	m[M_COUNT];
+	int			err;		/* 0, or the errno of a failure */
+	enum method		err_method;	/* the method that failed */
+	enum err_side		err_side;	/* which descriptor failed */
+	bool			no_method;	/* every method tried said no */
+};
+
+/*
+ * Copy per req and opts.  Returns 0, or -1 with res->err set (res->bytes
+ * holds what was copied before the failure).
+ */
+int		 engine_copy(const struct copy_req *, const struct copy_opts *,
+		    struct copy_result *);
+
+const char	*method_name(enum method);
+int		 method_parse_list(const char *, unsigned *, bool *);
+
+/* Default buffer size for readwrite and splice chunks. */
+#define KCP_BUFSIZE_DEFAULT	(1024 * 1024)
+
+#endif

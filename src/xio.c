@@ -1,0 +1,105 @@
+/*
+ * The one place for EINTR, EAGAIN and short counts.  Non-blocking
+ * descriptors are waited on with poll(2), never spun on.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include "offload.h"
+#include "xio.h"
+
+bool
+xio_again(int e)
+{
+	return e == EAGAIN || e == EWOULDBLOCK;
+}
+
+int
+xio_wait(int fd, short events)
+{
+	struct pollfd p;
+
+	p.fd = fd;
+	p.events = events;
+	for (;;) {
+		p.revents = 0;
+		if (poll(&p, 1, -1) >= 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+int
+xio_wait_pair(int in, bool in_nb, int out, bool out_nb)
+{
+	/*
+	 * Either side may have said EAGAIN.  Waiting on each in turn returns
+	 * at once for a side that is ready, and blocks on the one that is not.
+	 */
+	if (in_nb && xio_wait(in, POLLIN) == -1)
+		return -1;
+	if (out_nb && xio_wait(out, POLLOUT) == -1)
+		return -1;
+	return 0;
+}
+
+ssize_t
+xio_read(int fd, void *buf, size_t len, off_t off)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (off < 0)
+			n = kcp_sys->read(fd, buf, len);
+		else
+			n = kcp_sys->pread(fd, buf, len, off);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (xio_again(errno)) {
+			if (xio_wait(fd, POLLIN) == -1)
+				return -1;
+			continue;
+		}
+		return -1;
+	}
+}
+
+size_t
+xio_write_all(int fd, const void *buf, size_t len, off_t off)
+{
+	const char *p = buf;
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		if (off < 0)
+			n = kcp_sys->write(fd, p + done, len - done);
+		else
+			n = kcp_sys->pwrite(fd, p + done, len - done,
+			    off + (off_t)done);
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			/* A write that makes no progress would loop forever. */
+			errno = EIO;
+			return done;
+		}
+		if (errno == EINTR)
+			continue;
+		if (xio_again(errno)) {
+			if (xio_wait(fd, POLLOUT) == -1)
+				return done;
+			continue;
+		}
+		return done;
+	}
+	return done;
+}
