@@ -222,10 +222,13 @@ build_ladder(struct xfer *x, enum method *list)
 	bool hard;
 	int n = 0;
 
-	if (o->single) {
+	if (o->single || o->reflink == REFLINK_ALWAYS) {
+		/* One method, forced: a clone or nothing under --reflink. */
 		for (m = 0; m < M_COUNT; m++)
 			if (o->methods & M_BIT(m))
 				break;
+		if (o->reflink == REFLINK_ALWAYS)
+			m = M_REFLINK;
 		why = policy(x, m, &hard);
 		if (why != NULL && hard) {
 			trace(o, m, 0, why);
@@ -475,8 +478,9 @@ engine_copy(const struct copy_req *req, const struct copy_opts *opts,
 	if (n == 0) {
 		x.err = EINVAL;
 		x.err_side = SIDE_UNKNOWN;
-		res->err_method = opts->single ? (enum method)__builtin_ctz(
-		    opts->methods) : M_READWRITE;
+		res->err_method = opts->reflink == REFLINK_ALWAYS ? M_REFLINK :
+		    opts->single ? (enum method)__builtin_ctz(opts->methods) :
+		    M_READWRITE;
 		res->no_method = true;
 		rc = -1;
 		goto out;
@@ -488,6 +492,7 @@ engine_copy(const struct copy_req *req, const struct copy_opts *opts,
 		    opts->reflink == REFLINK_ALWAYS || opts->single)
 			goto out;
 		rc = 0;
+		res->no_method = false;
 		gone[M_REFLINK] = true;
 	}
 	if (opts->sparse != SPARSE_NEVER && likely_sparse(req->in) &&

@@ -502,14 +502,14 @@ copy_one(const char *src, const char *dst, struct options *o)
 	}
 	t0 = report_now();
 	if (engine_copy(&req, &copts, &res) == -1) {
-		if (res.no_method)
-			warnx("cannot copy '%s' to '%s' with %s: %s (%s)", src,
-			    dst, method_name(res.err_method),
-			    strerror(res.err), report_errname(res.err));
-		else if (res.err_method == M_REFLINK &&
+		if (res.err_method == M_REFLINK &&
 		    copts.reflink == REFLINK_ALWAYS)
 			warnx("failed to clone '%s' to '%s': %s", src, dst,
 			    strerror(res.err));
+		else if (res.no_method)
+			warnx("cannot copy '%s' to '%s' with %s: %s (%s)", src,
+			    dst, method_name(res.err_method),
+			    strerror(res.err), report_errname(res.err));
 		else if (res.err_side == SIDE_READ)
 			warnx("error reading '%s': %s", src,
 			    strerror(res.err));

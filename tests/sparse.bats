@@ -302,7 +302,7 @@ require_shm() {
 
 @test "always: zero-heavy data from a pipe becomes sparse, size exact" {
 	make_zero_heavy src
-	run -0 bash -c 'cat src | "$KCP" --sparse=always - out'
+	run -0 bash -c 'cat src | "$1" --sparse=always - out' _ "$KCP"
 	assert_output ""
 	cmp src out
 	assert_equal "$(stat -c %s out)" $((32 * MiB + 1000))
@@ -334,7 +334,7 @@ require_shm() {
 
 @test "auto from a pipe writes every byte it reads (content only)" {
 	make_zero_heavy src
-	run -0 bash -c 'cat src | "$KCP" - out'
+	run -0 bash -c 'cat src | "$1" - out' _ "$KCP"
 	cmp src out
 }
 
@@ -419,7 +419,7 @@ require_shm() {
 	make_zero_heavy src
 	ff $((40 * MiB)) old
 	cp old out
-	run -0 bash -c 'cat src | "$KCP" --sparse=always --seek=4096 - out'
+	run -0 bash -c 'cat src | "$1" --sparse=always --seek=4096 - out' _ "$KCP"
 	expect_copy want old src 4096 0 -
 	cmp want out
 }
@@ -499,7 +499,7 @@ require_shm() {
 	cmp want out
 }
 
-@test "range: --skip=4G+1 -l 100K on the 4 GiB file ends in the final hole" {
+@test "range: --skip into the last island of the 4 GiB file, -l past its end" {
 	require_sparse_fs "$BATS_FILE_TMPDIR/big"
 	run -0 kcp --skip=$((3 * GiB + MiB + 1)) -l 1M "$BATS_FILE_TMPDIR/big" out
 	assert_equal "$(stat -c %s out)" "$MiB"
