@@ -161,11 +161,13 @@ static const char *
 policy(const struct xfer *x, enum method m, bool *hard)
 {
 	const struct copy_opts *o = x->opts;
-	struct statfs sf;
+	struct statfs sf = { .f_type = 0 }, si;
 
 	*hard = true;
 	if (x->oi->type == FT_REG && x->oi->append && m != M_READWRITE)
 		return "DEST is open for appending";
+	if (o->direct && m != M_READWRITE)
+		return "--direct moves data with read and write";
 	switch (m) {
 	case M_REFLINK:
 		if (o->reflink == REFLINK_NEVER)
@@ -177,11 +179,13 @@ policy(const struct xfer *x, enum method m, bool *hard)
 		if (o->sparse != SPARSE_AUTO)
 			return "--sparse=always/never asks for written blocks";
 		*hard = false;
-		if (x->ii->st.st_dev != x->oi->st.st_dev)
-			return "not on the same filesystem";
 		if (fstatfs(x->out, &sf) == 0 &&
 		    (sf.f_type == EXT4_MAGIC || sf.f_type == TMPFS_MAGIC))
 			return "the filesystem cannot share extents";
+		/* btrfs subvolumes differ in st_dev yet can share extents. */
+		if (x->ii->st.st_dev != x->oi->st.st_dev &&
+		    (fstatfs(x->in, &si) == -1 || si.f_type != sf.f_type))
+			return "not on the same filesystem";
 		break;
 	case M_COPY_FILE_RANGE:
 		if (o->reflink == REFLINK_NEVER)
@@ -468,6 +472,10 @@ engine_copy(const struct copy_req *req, const struct copy_opts *opts,
 			goto out;
 		}
 	}
+	res->in_start = x.in_pos;
+	res->out_start = x.out_pos;
+	x.in_mark = x.in_pos;
+	x.out_mark = x.out_pos;
 	if (x.eof || x.left == 0)
 		goto out;
 
@@ -513,6 +521,7 @@ fail_read:
 	res->err_method = M_COUNT;
 	rc = -1;
 out:
+	offload_drop_cache(&x, true);
 	if (req->set_in_offset && x.in_seek)
 		(void)lseek(x.in, x.in_pos, SEEK_SET);
 	if (req->set_out_offset && x.out_seek)

@@ -28,6 +28,8 @@ enum method {
 enum sparse_mode { SPARSE_AUTO, SPARSE_ALWAYS, SPARSE_NEVER };
 enum reflink_mode { REFLINK_AUTO, REFLINK_ALWAYS, REFLINK_NEVER };
 
+struct copy_result;
+
 struct copy_opts {
 	unsigned		methods;	/* M_BIT set allowed */
 	bool			single;		/* one method: no readwrite */
@@ -37,6 +39,13 @@ struct copy_opts {
 	/* Optional: told about every method tried and left (for -vv). */
 	void			(*trace)(void *, enum method, int, const char *);
 	void			*trace_arg;
+	/* Optional: called between calls when xio_tick is set. */
+	void			(*progress)(void *, const struct copy_result *,
+				    enum method);
+	void			*progress_arg;
+	size_t			chunk;		/* cap per offload call, or 0 */
+	bool			nocache;	/* drop copied pages */
+	bool			direct;		/* O_DIRECT: readwrite only */
 };
 
 /* Use the descriptor's own offset instead of an explicit one. */
@@ -84,6 +93,8 @@ struct copy_result {
 	enum method		err_method;	/* the method that failed */
 	enum err_side		err_side;	/* which descriptor failed */
 	bool			no_method;	/* every method tried said no */
+	off_t			in_start;	/* SOURCE offset after skip */
+	off_t			out_start;	/* DEST offset of the first byte */
 };
 
 /*

@@ -218,16 +218,68 @@ failed(struct xfer *x, int e)
 	return STEP_ERROR;
 }
 
-static void
+/* Drop copied pages every so often under --nocache. */
+#define DROP_EVERY	((uint64_t)32 << 20)
+
+void
+offload_drop_cache(struct xfer *x, bool force)
+{
+	if (!x->opts->nocache ||
+	    (!force && x->res->bytes - x->drop_at < DROP_EVERY))
+		return;
+	x->drop_at = x->res->bytes;
+	if (x->in_seek && x->in_pos > x->in_mark) {
+		(void)posix_fadvise(x->in, x->in_mark, x->in_pos - x->in_mark,
+		    POSIX_FADV_DONTNEED);
+		x->in_mark = x->in_pos;
+	}
+	if (x->out_seek && x->out_pos > x->out_mark) {
+		/* Dirty pages cannot be dropped: write them out first. */
+		(void)sync_file_range(x->out, x->out_mark,
+		    x->out_pos - x->out_mark, SYNC_FILE_RANGE_WAIT_BEFORE |
+		    SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+		(void)posix_fadvise(x->out, x->out_mark,
+		    x->out_pos - x->out_mark, POSIX_FADV_DONTNEED);
+		x->out_mark = x->out_pos;
+	}
+}
+
+/*
+ * Between two calls: serve a progress tick, drop pages under --nocache,
+ * and notice SIGINT or SIGTERM.  True means stop now.
+ */
+static bool
+pause_point(struct xfer *x)
+{
+	if (xio_tick) {
+		xio_tick = 0;
+		if (x->opts->progress != NULL)
+			x->opts->progress(x->opts->progress_arg, x->res,
+			    x->cur);
+	}
+	offload_drop_cache(x, false);
+	if (xio_stop) {
+		x->err = EINTR;
+		x->err_side = SIDE_UNKNOWN;
+		return true;
+	}
+	return false;
+}
+
+/* Count n bytes moved by the current method; true means stop now. */
+static bool
 account(struct xfer *x, uint64_t n)
 {
 	x->res->m[x->cur].bytes += n;
 	x->res->bytes += n;
+	return pause_point(x);
 }
 
 static size_t
 want(const struct xfer *x, size_t cap)
 {
+	if (x->opts->chunk > 0 && x->opts->chunk < cap)
+		cap = x->opts->chunk;
 	return x->left < cap ? (size_t)x->left : cap;
 }
 
@@ -248,11 +300,11 @@ at_zero(struct xfer *x)
 	return STEP_DONE;
 }
 
-static void
+static bool
 advance(struct xfer *x, size_t n)
 {
 	x->left -= n;
-	account(x, n);
+	return account(x, n);
 }
 
 enum step
@@ -300,7 +352,8 @@ off_clone(struct xfer *x)
 	}
 	x->in_pos += len;
 	x->out_pos += len;
-	advance(x, (size_t)len);
+	if (advance(x, (size_t)len))
+		return STEP_ERROR;
 	if (!x->bounded || x->in_pos >= x->in_size)
 		x->eof = true;
 	return STEP_DONE;
@@ -315,13 +368,17 @@ off_copy_file_range(struct xfer *x)
 		n = kcp_sys->copy_file_range(x->in, &x->in_pos, x->out,
 		    &x->out_pos, want(x, CFR_CAP), 0);
 		if (n > 0) {
-			advance(x, (size_t)n);
+			if (advance(x, (size_t)n))
+				return STEP_ERROR;
 			continue;
 		}
 		if (n == 0)
 			return at_zero(x);
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			if (pause_point(x))
+				return STEP_ERROR;
 			continue;
+		}
 		return failed(x, errno);
 	}
 	return STEP_DONE;
@@ -341,13 +398,17 @@ off_sendfile(struct xfer *x)
 		if (n > 0) {
 			if (x->out_seek)
 				x->out_pos += n;
-			advance(x, (size_t)n);
+			if (advance(x, (size_t)n))
+				return STEP_ERROR;
 			continue;
 		}
 		if (n == 0)
 			return at_zero(x);
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			if (pause_point(x))
+				return STEP_ERROR;
 			continue;
+		}
 		if (xio_again(errno)) {
 			if (xio_wait_pair(x->in, x->ii->nonblock, x->out,
 			    x->oi->nonblock) == -1)
@@ -371,8 +432,11 @@ splice_once(struct xfer *x, int in, off_t *inoff, bool in_nb, int out,
 		    SPLICE_F_MOVE | SPLICE_F_MORE);
 		if (n >= 0)
 			return n;
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			if (pause_point(x))
+				return -1;
 			continue;
+		}
 		if (xio_again(errno)) {
 			if (xio_wait_pair(in, in_nb, out, out_nb) == -1)
 				return -1;
@@ -460,7 +524,8 @@ splice_via_pipe(struct xfer *x)
 			    x->out_seek ? &x->out_pos : NULL, x->oi->nonblock,
 			    pending);
 			if (m > 0) {
-				account(x, (size_t)m);
+				if (account(x, (size_t)m))
+					return STEP_ERROR;
 				continue;
 			}
 			e = m == 0 ? EIO : errno;
@@ -491,7 +556,8 @@ off_splice(struct xfer *x)
 		    x->ii->nonblock, x->out, x->out_seek ? &x->out_pos : NULL,
 		    x->oi->nonblock, want(x, SPLICE_CAP));
 		if (n > 0) {
-			advance(x, (size_t)n);
+			if (advance(x, (size_t)n))
+				return STEP_ERROR;
 			continue;
 		}
 		if (n == 0)
@@ -576,6 +642,20 @@ write_sparse(struct xfer *x, const char *p, size_t n)
 	return 0;
 }
 
+/*
+ * O_DIRECT wants aligned offsets and lengths; a tail that is not aligned
+ * is moved through the page cache instead.  True if O_DIRECT was on.
+ */
+static bool
+direct_off(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl == -1 || !(fl & O_DIRECT))
+		return false;
+	return fcntl(fd, F_SETFL, fl & ~O_DIRECT) == 0;
+}
+
 enum step
 off_readwrite(struct xfer *x)
 {
@@ -593,6 +673,8 @@ off_readwrite(struct xfer *x)
 	while (x->left > 0) {
 		n = xio_read(x->in, x->buf, want(x, x->bufsize),
 		    x->in_seek ? x->in_pos : -1);
+		if (n < 0 && errno == EINVAL && direct_off(x->in))
+			continue;	/* an unaligned tail under O_DIRECT */
 		if (n < 0) {
 			x->err = errno;
 			x->err_side = SIDE_READ;
@@ -612,17 +694,25 @@ off_readwrite(struct xfer *x)
 				return STEP_ERROR;
 			}
 			w = (size_t)n;
-		} else
+		} else {
 			w = xio_write_all(x->out, x->buf, (size_t)n,
 			    x->out_seek ? x->out_pos : -1);
+			if (w < (size_t)n && errno == EINVAL &&
+			    direct_off(x->out))
+				w += xio_write_all(x->out, x->buf + w,
+				    (size_t)n - w,
+				    x->out_seek ? x->out_pos + (off_t)w : -1);
+		}
 		if (x->out_seek)
 			x->out_pos += (off_t)w;
-		account(x, w);
 		if (w < (size_t)n) {
 			x->err = errno;
 			x->err_side = SIDE_WRITE;
+			(void)account(x, w);
 			return STEP_ERROR;
 		}
+		if (account(x, w))
+			return STEP_ERROR;
 	}
 	return STEP_DONE;
 }

@@ -60,6 +60,8 @@ struct xfer {
 	struct copy_result	*res;
 	const struct copy_opts	*opts;
 	enum method		 cur;
+	off_t			 in_mark, out_mark;	/* --nocache: dropped */
+	uint64_t		 drop_at;		/* bytes at last drop */
 };
 
 enum step	off_clone(struct xfer *);
@@ -70,6 +72,9 @@ enum step	off_readwrite(struct xfer *);
 
 /* Make DEST's range read as zeros (punch, or write zeros). */
 int		offload_zero_range(struct xfer *, off_t, off_t);
+
+/* --nocache: drop the pages copied so far (all of them when forced). */
+void		offload_drop_cache(struct xfer *, bool);
 
 /* Errno rules (SPEC section 5), in one place each. */
 bool		errno_unsupported(int);

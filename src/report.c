@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "report.h"
 #include "size.h"
@@ -110,4 +111,106 @@ report_decision(FILE *fp, const char *src, const char *dst, enum method m,
 		fprintf(fp, "%s: '%s' -> '%s': %s skipped: %s\n",
 		    getprogname(), src, dst, method_name(m),
 		    why != NULL ? why : "not applicable");
+}
+
+/* "1:02:03" or "2:03" for a number of seconds. */
+static void
+clock_fmt(char *buf, size_t len, double secs)
+{
+	unsigned long t = secs < 0 ? 0 : (unsigned long)(secs + 0.5);
+
+	if (t >= 3600)
+		snprintf(buf, len, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60,
+		    t % 60);
+	else
+		snprintf(buf, len, "%lu:%02lu", t / 60, t % 60);
+}
+
+void
+progress_start(struct progress *p, FILE *fp, bool live, bool known,
+    uint64_t total)
+{
+	memset(p, 0, sizeof(*p));
+	p->fp = fp;
+	p->live = live;
+	p->tty = isatty(fileno(fp));
+	p->known = known;
+	p->total = total;
+	p->t0 = p->last = report_now();
+}
+
+static void
+progress_line(struct progress *p, const struct copy_result *r, enum method m,
+    bool final)
+{
+	char done[16], total[16], rate[16], eta[48];
+	double secs = report_now() - p->t0;
+	double bps = secs > 0 ? (double)r->bytes / secs : 0;
+
+	size_human(done, sizeof(done), r->bytes);
+	size_human(rate, sizeof(rate), (uint64_t)bps);
+	fprintf(p->fp, "%s: %s", getprogname(), done);
+	if (p->known) {
+		size_human(total, sizeof(total), p->total);
+		fprintf(p->fp, " of %s (%d%%)", total, p->total == 0 ? 100 :
+		    (int)((double)r->bytes * 100 / (double)p->total));
+	}
+	fprintf(p->fp, ", %s/s", rate);
+	if (final) {
+		clock_fmt(eta, sizeof(eta), secs);
+		fprintf(p->fp, ", %s elapsed", eta);
+	} else if (p->known && bps > 0 && r->bytes <= p->total) {
+		clock_fmt(eta, sizeof(eta),
+		    (double)(p->total - r->bytes) / bps);
+		fprintf(p->fp, ", ETA %s", eta);
+	}
+	if (m < M_COUNT)
+		fprintf(p->fp, ", via %s", method_name(m));
+}
+
+void
+progress_show(struct progress *p, const struct copy_result *r, enum method m,
+    bool status)
+{
+	double now = report_now();
+
+	if (status || !p->live) {
+		/* SIGUSR1: one whole line, below any live one. */
+		if (p->drawn)
+			fputc('\n', p->fp);
+		p->drawn = false;
+		progress_line(p, r, m, false);
+		fputc('\n', p->fp);
+	} else if (p->tty) {
+		fputc('\r', p->fp);
+		progress_line(p, r, m, false);
+		fputs("\033[K", p->fp);
+		p->drawn = true;
+	} else if (now - p->last >= 1.0) {
+		/* Not a terminal: a plain line a second at most. */
+		progress_line(p, r, m, false);
+		fputc('\n', p->fp);
+		p->last = now;
+	}
+	fflush(p->fp);
+}
+
+void
+progress_end(struct progress *p, const struct copy_result *r)
+{
+	enum method m, last = M_COUNT;
+
+	if (!p->live)
+		return;
+	for (m = 0; m < M_COUNT; m++)
+		if (r->m[m].bytes > 0 || r->m[m].used)
+			last = m;
+	if (p->tty)
+		fputc('\r', p->fp);
+	progress_line(p, r, last, true);
+	if (p->tty)
+		fputs("\033[K", p->fp);
+	fputc('\n', p->fp);
+	p->drawn = false;
+	fflush(p->fp);
 }

@@ -5,9 +5,23 @@
 #ifndef KCP_REPORT_H
 #define KCP_REPORT_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "engine.h"
+
+/* A live progress line (-P), or the one-shot status line (SIGUSR1). */
+struct progress {
+	FILE		*fp;
+	bool		 live;		/* -P: redraw as the copy goes */
+	bool		 tty;		/* redraw in place with \r */
+	bool		 drawn;		/* a line is on screen, unfinished */
+	bool		 known;		/* the total is known */
+	uint64_t	 total;
+	double		 t0;
+	double		 last;		/* when the last plain line was out */
+};
 
 /* Monotonic seconds, for timing a copy. */
 double	report_now(void);
@@ -22,5 +36,15 @@ void	report_copy(FILE *, const char *, const char *,
 /* A -vv line: method m was left with err, or skipped for why. */
 void	report_decision(FILE *, const char *, const char *, enum method,
 	    int, const char *);
+
+/* Start a copy's progress; total is bytes expected, or known = false. */
+void	progress_start(struct progress *, FILE *, bool, bool, uint64_t);
+
+/* Draw the line now (live redraw, or a status line when !live). */
+void	progress_show(struct progress *, const struct copy_result *,
+	    enum method, bool);
+
+/* The final line of a live progress display. */
+void	progress_end(struct progress *, const struct copy_result *);
 
 #endif

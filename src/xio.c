@@ -11,6 +11,9 @@
 #include "offload.h"
 #include "xio.h"
 
+volatile sig_atomic_t	xio_stop;
+volatile sig_atomic_t	xio_tick;
+
 bool
 xio_again(int e)
 {
@@ -28,7 +31,7 @@ xio_wait(int fd, short events)
 		p.revents = 0;
 		if (poll(&p, 1, -1) >= 0)
 			return 0;
-		if (errno != EINTR)
+		if (errno != EINTR || xio_stop)
 			return -1;
 	}
 }
@@ -59,7 +62,7 @@ xio_read(int fd, void *buf, size_t len, off_t off)
 			n = kcp_sys->pread(fd, buf, len, off);
 		if (n >= 0)
 			return n;
-		if (errno == EINTR)
+		if (errno == EINTR && !xio_stop)
 			continue;
 		if (xio_again(errno)) {
 			if (xio_wait(fd, POLLIN) == -1)
@@ -92,7 +95,7 @@ xio_write_all(int fd, const void *buf, size_t len, off_t off)
 			errno = EIO;
 			return done;
 		}
-		if (errno == EINTR)
+		if (errno == EINTR && !xio_stop)
 			continue;
 		if (xio_again(errno)) {
 			if (xio_wait(fd, POLLOUT) == -1)

@@ -5,8 +5,17 @@
 #define KCP_XIO_H
 
 #include <sys/types.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+/*
+ * Set from signal handlers, read between calls.  xio_stop (SIGINT, SIGTERM)
+ * makes EINTR final instead of restarting; xio_tick asks the engine for a
+ * progress or status report at its next pause.
+ */
+extern volatile sig_atomic_t	xio_stop;
+extern volatile sig_atomic_t	xio_tick;
 
 /*
  * Wait until fd is readable (events POLLIN) or writable (POLLOUT).
