@@ -51,8 +51,8 @@ fdinfo_get(int fd, struct fdinfo *fi)
 	 * devices are streams here even where lseek happens to succeed
 	 * (/dev/zero), so that --skip reads and discards as on a pipe.
 	 */
-	fi->seekable = (fi->type == FT_REG || fi->type == FT_BLK) &&
-	    lseek(fd, 0, SEEK_CUR) != -1;
+	fi->seekable = fi->type == FT_REG ||
+	    (fi->type == FT_BLK && lseek(fd, 0, SEEK_CUR) != -1);
 	return 0;
 }
 

@@ -256,7 +256,17 @@ open_dest(const char *dst, int flags, mode_t mode, const struct options *o,
 	    !ask_overwrite(dst))
 		return -2;
 
+	/* A new file is the common case: one call creates it. */
 	for (tries = 0; tries < 100; tries++) {
+		if (!o->dd.nocreat) {
+			fd = open(dst, flags | O_CREAT | O_EXCL, mode);
+			if (fd != -1) {
+				*created = true;
+				return fd;
+			}
+			if (errno != EEXIST)
+				break;
+		}
 		fd = open(dst, flags);
 		if (fd != -1)
 			return fd;
@@ -266,19 +276,12 @@ open_dest(const char *dst, int flags, mode_t mode, const struct options *o,
 				    "'%s'", dst);
 				return -1;
 			}
-		} else if (o->force && errno != EISDIR && errno != ENOENT) {
-			if (unlink(dst) == -1 && errno != ENOENT)
-				break;
-		} else
-			break;
-		fd = open(dst, flags | O_CREAT | O_EXCL, mode);
-		if (fd != -1) {
-			*created = true;
-			return fd;
+			continue;	/* removed in between: create it */
 		}
-		if (errno != EEXIST)
+		if (!o->force || errno == EISDIR || errno == ENOENT)
 			break;
-		/* Someone made it in between: open what is there now. */
+		if (unlink(dst) == -1 && errno != ENOENT)
+			break;
 	}
 	warn("cannot open '%s' for writing", dst);
 	return -1;
