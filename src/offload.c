@@ -379,6 +379,12 @@ off_copy_file_range(struct xfer *x)
 				return STEP_ERROR;
 			continue;
 		}
+		if (xio_again(errno)) {
+			if (xio_wait_pair(x->in, x->ii->nonblock, x->out,
+			    x->oi->nonblock) == -1)
+				return failed(x, errno);
+			continue;
+		}
 		return failed(x, errno);
 	}
 	return STEP_DONE;

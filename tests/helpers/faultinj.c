@@ -20,6 +20,11 @@
  *	    last one is cut to fit), then fault; fd=N: only calls with N as
  *	    one of their descriptors count.
  *
+ * Every rule counts every call to its function on its descriptors, so
+ * "splice:EINTR;splice:EINTR:3" fails the first and the third call.  When
+ * two rules would fail the same call, the first listed does, and the other
+ * fails the next call.
+ *
  * read and write on descriptor 2 are never touched, so that the program
  * can still report.  With KCP_FAULT_LOG set to a path, every intercepted
  * call is appended to it as one line, for the tests to count:
@@ -38,7 +43,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <linux/fs.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -303,15 +307,18 @@ decide(const char *fn, int fd1, int fd2, size_t len)
 			continue;
 		if (r->count >= 0 && r->fired >= r->count)
 			continue;
+		/* A rule due on a call already failed stays due for the next. */
+		if (v.err != 0 || v.zero)
+			continue;
 		r->fired++;
 		v.injected = true;
 		switch (r->act) {
 		case A_ERRNO:
 			v.err = r->err;
-			return v;
+			break;
 		case A_ZERO:
 			v.zero = true;
-			return v;
+			break;
 		case A_SHORT:
 			if (r->shortlen != 0 && r->shortlen < v.len)
 				v.len = r->shortlen;
