@@ -67,7 +67,7 @@ report_copy(FILE *fp, const char *src, const char *dst,
 		/* Nothing moved: name the method that found the end. */
 		for (m = 0; m < M_COUNT && !r->m[m].used; m++)
 			;
-		if (m == M_COUNT && r->err != 0)
+		if (m == M_COUNT && r->err != 0 && !r->no_method)
 			m = r->err_method;	/* the one that failed */
 		fprintf(fp, " %s", m < M_COUNT ? method_name(m) : "none");
 	} else {

@@ -7,6 +7,27 @@ bats_require_minimum_version 1.5.0
 
 export KCP
 
+# One reproducible pool of bytes per file (python starts slowly): mkd takes
+# N bytes from an offset that depends on N, so files of different sizes
+# differ, and two files of one size are equal, as with mkdata.
+POOL_SIZE=$((8 * 1024 * 1024))
+
+setup_file() {
+	export POOL="$BATS_FILE_TMPDIR/pool"
+	mkdata "$POOL_SIZE" "$POOL"
+}
+
+# mkd N FILE: like mkdata N FILE.
+mkd() {
+	local n=$1 file=$2
+	if [ "$n" -gt "$POOL_SIZE" ]; then
+		mkdata "$n" "$file"
+		return
+	fi
+	dd if="$POOL" of="$file" iflag=skip_bytes,count_bytes bs=64K \
+	    skip=$(((n * 40503) % (POOL_SIZE - n + 1))) count="$n" status=none
+}
+
 USAGE_HINT="Try 'kcp --help' for more information."
 
 setup() {
@@ -74,19 +95,19 @@ teardown() {
 # ------------------------------------------------------------ operands
 
 @test "no operands: standard input to standard output" {
-	mkdata 100000 src
+	mkd 100000 src
 	kcp <src >out
 	cmp src out
 }
 
 @test "one operand: SOURCE to standard output" {
-	mkdata 100001 src
+	mkd 100001 src
 	kcp src >out
 	cmp src out
 }
 
 @test "two operands: SOURCE to a new DEST" {
-	mkdata 100002 src
+	mkd 100002 src
 	run -0 --separate-stderr kcp src dst
 	assert_equal "$output" ""
 	assert_equal "$stderr" ""
@@ -94,14 +115,14 @@ teardown() {
 }
 
 @test "two operands: SOURCE over an existing DEST" {
-	mkdata 5000 src
-	mkdata 9000 dst
+	mkd 5000 src
+	mkd 9000 dst
 	kcp src dst
 	cmp src dst
 }
 
 @test "'-' as SOURCE and as DEST" {
-	mkdata 70000 src
+	mkd 70000 src
 	kcp - dst <src
 	cmp src dst
 	kcp src - >out
@@ -112,7 +133,7 @@ teardown() {
 
 @test "two operands: DEST an existing directory receives DEST/basename" {
 	mkdir d
-	mkdata 3000 src
+	mkd 3000 src
 	kcp src d
 	cmp src d/src
 	mkdir sub
@@ -123,9 +144,9 @@ teardown() {
 
 @test "SOURCE... DIRECTORY: three and four operands" {
 	mkdir d
-	mkdata 10 a
-	mkdata 20 b
-	mkdata 30 c
+	mkd 10 a
+	mkd 20 b
+	mkd 30 c
 	run -0 --separate-stderr kcp a b d
 	assert_equal "$stderr" ""
 	cmp a d/a
@@ -139,8 +160,8 @@ teardown() {
 
 @test "-t DIRECTORY SOURCE... and --target-directory" {
 	mkdir d e
-	mkdata 11 a
-	mkdata 22 b
+	mkd 11 a
+	mkd 22 b
 	kcp -t d a b
 	cmp a d/a
 	cmp b d/b
@@ -153,7 +174,7 @@ teardown() {
 }
 
 @test "-T treats DEST as a file" {
-	mkdata 123 a
+	mkd 123 a
 	kcp -T a newfile
 	cmp a newfile
 	kcp --no-target-directory a newfile2
@@ -166,7 +187,7 @@ teardown() {
 }
 
 @test "'--' ends options: names with a leading '-'" {
-	mkdata 77 ./-a
+	mkd 77 ./-a
 	kcp -- -a -b
 	cmp ./-a ./-b
 	kcp -- -a >out
@@ -176,16 +197,16 @@ teardown() {
 }
 
 @test "'-' after '--' is still standard input; ./- is a file named '-'" {
-	mkdata 66 src
+	mkd 66 src
 	kcp -- - out <src
 	cmp src out
-	mkdata 55 ./-
+	mkd 55 ./-
 	kcp ./- out2 </dev/null
 	cmp ./- out2
 }
 
 @test "names with spaces and newlines" {
-	mkdata 999 'a b'
+	mkd 999 'a b'
 	kcp 'a b' 'c d'
 	cmp 'a b' 'c d'
 	nl=$'new\nline'
@@ -200,7 +221,7 @@ teardown() {
 # ------------------------------------------------------------- aliases
 
 @test "--offset and --input-offset are --skip" {
-	mkdata 10000 src
+	mkd 10000 src
 	tail -c +1235 src >exp
 	for opt in --skip --offset --input-offset; do
 		rm -f out
@@ -213,8 +234,8 @@ teardown() {
 }
 
 @test "--output-offset is --seek" {
-	mkdata 10000 src
-	mkdata 20000 old
+	mkd 10000 src
+	mkd 20000 old
 	python3 - <<'PY'
 d = open("old", "rb").read()
 s = open("src", "rb").read()
@@ -228,7 +249,7 @@ PY
 }
 
 @test "--count and --length are -l" {
-	mkdata 10000 src
+	mkd 10000 src
 	head -c 4321 src >exp
 	for form in "-l 4321" "-l4321" "--length=4321" "--length 4321" \
 	    "--count=4321" "--count 4321"; do
@@ -243,7 +264,7 @@ PY
 
 @test "SIZE: digits and K/M/G suffixes, checked with -l" {
 	# 3 MiB + 7: bigger than every tested length but 1G.
-	mkdata 3145735 src
+	mkd 3145735 src
 	while read -r size want; do
 		rm -f out
 		kcp -l "$size" src out ||
@@ -309,14 +330,14 @@ EOF
 }
 
 @test "SIZE: INT64_MAX is accepted" {
-	mkdata 100 src
+	mkd 100 src
 	run -0 --separate-stderr kcp --skip=9223372036854775807 src out
 	assert_equal "$stderr" ""
 	assert_equal "$(stat -c %s out)" 0
 }
 
 @test "SIZE: bad forms are 'invalid size ...: Invalid argument'" {
-	mkdata 100 src
+	mkd 100 src
 	local bad
 	for bad in '+1' '-1' ' 1' '1 ' '0x10' '0X10' '1X' '' '1.5K' '1,5K' \
 	    'K' 'KiB' '1KK' '1 K' '1Ki' '1iB' '1Kib' '1B' '1KBB' '1e3' \
@@ -330,7 +351,7 @@ EOF
 }
 
 @test "SIZE: past INT64_MAX is 'Numerical result out of range'" {
-	mkdata 100 src
+	mkd 100 src
 	local big
 	for big in 9223372036854775808 18446744073709551615 \
 	    18446744073709551616 99999999999999999999999 \
@@ -343,7 +364,7 @@ EOF
 }
 
 @test "SIZE: the message names the option, long form" {
-	mkdata 100 src
+	mkd 100 src
 	run -1 --separate-stderr kcp --seek=1X src out
 	assert_equal "${stderr_lines[0]}" \
 	    "kcp: invalid size '1X' for --seek: Invalid argument"
@@ -360,7 +381,7 @@ EOF
 }
 
 @test "SIZE: the message names an alias as typed" {
-	mkdata 100 src
+	mkd 100 src
 	run -1 --separate-stderr kcp --offset=1X src out
 	assert_equal "${stderr_lines[0]}" \
 	    "kcp: invalid size '1X' for --offset: Invalid argument"
@@ -376,7 +397,7 @@ EOF
 }
 
 @test "-B/--buffer-size sizes copy correctly" {
-	mkdata 300007 src
+	mkd 300007 src
 	for b in 1 512 4K 64KiB 1M; do
 		rm -f out
 		kcp --method=readwrite -B "$b" src out
@@ -390,7 +411,7 @@ EOF
 # -------------------------------------------------------------- method
 
 @test "--method: each single method and lists copy a regular file" {
-	mkdata 200003 src
+	mkd 200003 src
 	for m in auto copy_file_range sendfile splice readwrite \
 	    copy_file_range,sendfile sendfile,readwrite \
 	    reflink,copy_file_range,sendfile,splice,readwrite; do
@@ -401,7 +422,7 @@ EOF
 }
 
 @test "--method: an unknown token is a usage error" {
-	mkdata 100 src
+	mkd 100 src
 	local list tok
 	while IFS=: read -r list tok; do
 		run -1 --separate-stderr kcp --method="$list" src out
@@ -421,15 +442,15 @@ EOF
 }
 
 @test "--method: an empty list is a usage error" {
-	mkdata 100 src
+	mkd 100 src
 	run -1 --separate-stderr kcp --method= src out
 	assert_usage_hint
 	assert_file_not_exists out
 }
 
 @test "--sparse and --reflink accept their words" {
-	mkdata 50000 src
-	for o in --sparse=auto --sparse=always --sparse=never --reflink \
+	mkd 50000 src
+	for o in --sparse=auto --sparse=always --sparse=never \
 	    --reflink=auto --reflink=never; do
 		rm -f out
 		kcp "$o" src out || fail "$o failed"
@@ -437,11 +458,23 @@ EOF
 	done
 }
 
+@test "bare --reflink means --reflink=always" {
+	case "$(stat -f -c %T .)" in
+	ext2/ext3|tmpfs) ;;
+	*) skip "this file system may clone ($(stat -f -c %T .))" ;;
+	esac
+	mkd 8192 src
+	run -1 --separate-stderr kcp --reflink src out
+	assert_equal "${stderr_lines[0]}" \
+	    "kcp: failed to clone 'src' to 'out': Operation not supported"
+	assert_not_exists out
+}
+
 # ------------------------------------------------------------ -n -f -i
 
 @test "-n/--no-clobber keeps an existing DEST, exit 0" {
-	mkdata 100 src
-	mkdata 200 dst
+	mkd 100 src
+	mkd 200 dst
 	cp dst saved
 	run -0 --separate-stderr kcp -n src dst
 	assert_equal "$stderr" ""
@@ -453,8 +486,8 @@ EOF
 }
 
 @test "-f/--force on a writable DEST just copies" {
-	mkdata 100 src
-	mkdata 200 dst
+	mkd 100 src
+	mkd 200 dst
 	kcp -f src dst
 	cmp src dst
 	kcp --force src new
@@ -462,8 +495,8 @@ EOF
 }
 
 @test "-i: exact prompt on stderr; y overwrites" {
-	mkdata 100 src
-	mkdata 200 b
+	mkd 100 src
+	mkd 200 b
 	kcp -i src b <<<y 2>err
 	printf "kcp: overwrite 'b'? " >want
 	cmp want err
@@ -471,17 +504,17 @@ EOF
 }
 
 @test "-i: answers starting with y or Y overwrite" {
-	mkdata 100 src
+	mkd 100 src
 	for ans in y Y yes Yes YES yup; do
-		mkdata 200 b
+		mkd 200 b
 		kcp --interactive src b <<<"$ans" 2>/dev/null
 		cmp src b || fail "answer '$ans' did not overwrite"
 	done
 }
 
 @test "-i: any other answer skips that DEST, exit 0" {
-	mkdata 100 src
-	mkdata 200 b
+	mkd 100 src
+	mkd 200 b
 	cp b saved
 	for ans in n N no '' x ' y' 'ny' 1; do
 		kcp -i src b <<<"$ans" 2>err ||
@@ -495,7 +528,7 @@ EOF
 }
 
 @test "-i: no prompt for a new DEST" {
-	mkdata 100 src
+	mkd 100 src
 	run -0 --separate-stderr kcp -i src new </dev/null
 	assert_equal "$stderr" ""
 	cmp src new
@@ -503,10 +536,10 @@ EOF
 
 @test "-i: DEST in a directory is named DIR/base; one answer per DEST" {
 	mkdir d
-	mkdata 10 a
-	mkdata 20 b
-	mkdata 30 d/a
-	mkdata 40 d/b
+	mkd 10 a
+	mkd 20 b
+	mkd 30 d/a
+	mkd 40 d/b
 	cp d/a saved_a
 	printf 'n\ny\n' | kcp -i a b d 2>err
 	printf "kcp: overwrite 'd/a'? kcp: overwrite 'd/b'? " | cmp - err
@@ -514,8 +547,16 @@ EOF
 	cmp b d/b
 }
 
+@test "-i: a DIRECTORY with a trailing slash still gives 'DIR/base'" {
+	mkdir d
+	mkd 10 a
+	mkd 30 d/a
+	kcp -i a d/ <<<n 2>err
+	printf "kcp: overwrite 'd/a'? " | cmp - err
+}
+
 @test "-i with SOURCE '-' is a usage error" {
-	mkdata 100 src
+	mkd 100 src
 	run -1 --separate-stderr kcp -i - out <src
 	assert_equal "${stderr_lines[0]}" \
 	    "kcp: --interactive cannot be used with standard input as SOURCE"
@@ -532,7 +573,7 @@ EOF
 # -------------------------------------------------------- usage errors
 
 @test "usage errors: unknown options, missing arguments" {
-	mkdata 10 src
+	mkd 10 src
 	for args in "--bogus src out" "-Z src out" "--skip" "-l" "-t" \
 	    "--method" "--reflink=" "--sparse"; do
 		# shellcheck disable=SC2086
@@ -545,8 +586,8 @@ EOF
 
 @test "usage errors: -T with three operands, -t with -T" {
 	mkdir d
-	mkdata 10 a
-	mkdata 20 b
+	mkd 10 a
+	mkd 20 b
 	run -1 --separate-stderr kcp -T a b d
 	assert_usage_hint
 	assert_file_not_exists d/a

@@ -8,6 +8,27 @@ bats_require_minimum_version 1.5.0
 
 export KCP
 
+# One reproducible pool of bytes per file (python starts slowly): mkd takes
+# N bytes from an offset that depends on N, so files of different sizes
+# differ, and two files of one size are equal, as with mkdata.
+POOL_SIZE=$((8 * 1024 * 1024))
+
+setup_file() {
+	export POOL="$BATS_FILE_TMPDIR/pool"
+	mkdata "$POOL_SIZE" "$POOL"
+}
+
+# mkd N FILE: like mkdata N FILE.
+mkd() {
+	local n=$1 file=$2
+	if [ "$n" -gt "$POOL_SIZE" ]; then
+		mkdata "$n" "$file"
+		return
+	fi
+	dd if="$POOL" of="$file" iflag=skip_bytes,count_bytes bs=64K \
+	    skip=$(((n * 40503) % (POOL_SIZE - n + 1))) count="$n" status=none
+}
+
 setup() {
 	cd "$BATS_TEST_TMPDIR"
 }
@@ -41,7 +62,7 @@ shm_dir() {
 # standard input is exactly what follows.
 size_matrix() {
 	local n=$1 l
-	mkdata "$n" src
+	mkd "$n" src
 	kcp src dst
 	cmp src dst
 	kcp - dst2 <src
@@ -93,7 +114,7 @@ size_matrix() {
 	assert_equal "$stderr" ""
 	assert_file_exists new
 	assert_equal "$(stat -c %s new)" 0
-	mkdata 5000 old
+	mkd 5000 old
 	kcp empty old
 	assert_equal "$(stat -c %s old)" 0
 	kcp - fromstdin </dev/null
@@ -105,35 +126,35 @@ size_matrix() {
 # -------------------------------------------------------- truncation
 
 @test "an existing longer DEST is truncated" {
-	mkdata 1000 src
-	mkdata 100000 dst
+	mkd 1000 src
+	mkd 100000 dst
 	kcp src dst
 	cmp src dst
-	mkdata 100000 dst
+	mkd 100000 dst
 	kcp - dst <src
 	cmp src dst
-	mkdata 100000 dst
+	mkd 100000 dst
 	cat src | kcp - dst
 	cmp src dst
 }
 
 @test "--no-truncate keeps the tail of a longer DEST" {
-	mkdata 1000 src
-	mkdata 100000 dst
+	mkd 1000 src
+	mkd 100000 dst
 	{ cat src; tail -c +1001 dst; } >want
 	kcp --no-truncate src dst
 	cmp want dst
-	mkdata 100000 dst
+	mkd 100000 dst
 	cat src | kcp --no-truncate - dst
 	cmp want dst
-	mkdata 100000 dst
+	mkd 100000 dst
 	kcp --no-truncate --method=readwrite src dst
 	cmp want dst
 }
 
 @test "--no-truncate onto a shorter DEST extends it" {
-	mkdata 5000 src
-	mkdata 100 dst
+	mkd 5000 src
+	mkd 100 dst
 	kcp --no-truncate src dst
 	cmp src dst
 }
@@ -141,7 +162,7 @@ size_matrix() {
 # ------------------------------------------------------------- modes
 
 @test "new files: SOURCE mode bits masked by the umask" {
-	mkdata 100 src
+	mkd 100 src
 	local u m want
 	for u in 022 077 002 000; do
 		for m in 644 600 755 444 700 640; do
@@ -167,7 +188,7 @@ size_matrix() {
 }
 
 @test "new files: --append and directory DEST get the same modes" {
-	mkdata 100 src
+	mkd 100 src
 	mkdir d
 	chmod 750 src
 	(umask 022 && kcp --append src app && kcp src d)
@@ -176,8 +197,8 @@ size_matrix() {
 }
 
 @test "an existing DEST keeps its mode" {
-	mkdata 100 src
-	mkdata 200 dst
+	mkd 100 src
+	mkd 200 dst
 	chmod 755 src
 	chmod 604 dst
 	(umask 022 && kcp src dst)
@@ -195,14 +216,14 @@ size_matrix() {
 
 @test "ext4 or other /tmp file system to tmpfs and back" {
 	shm_dir
-	mkdata $((3 * 1024 * 1024 + 17)) src
+	mkd $((3 * 1024 * 1024 + 17)) src
 	kcp src "$SHM/dst"
 	cmp src "$SHM/dst"
 	kcp "$SHM/dst" back
 	cmp src back
 	kcp -l 1000001 --skip=7 src "$SHM/part"
 	tail -c +8 src | head -c 1000001 | cmp - "$SHM/part"
-	mkdata 10 "$SHM/old"
+	mkd 10 "$SHM/old"
 	{ head -c 5 "$SHM/old"; head -c 100 src; } >want
 	kcp --seek=5 -l 100 src "$SHM/old"
 	cmp want "$SHM/old"
@@ -250,14 +271,14 @@ size_matrix() {
 @test "/dev/zero as SOURCE with -l; /dev/null as DEST" {
 	kcp -l 1M /dev/zero zeros
 	head -c 1048576 /dev/zero | cmp - zeros
-	mkdata 100000 src
+	mkd 100000 src
 	run -0 --separate-stderr kcp src /dev/null
 	assert_equal "$stderr" ""
 	assert [ -c /dev/null ]
 }
 
 @test "a SOURCE symlink is followed" {
-	mkdata 1000 real
+	mkd 1000 real
 	ln -s real link
 	kcp link dst
 	cmp real dst
@@ -268,11 +289,11 @@ size_matrix() {
 
 @test "several sources into a directory" {
 	mkdir d
-	mkdata 1 a
-	mkdata 4097 b
-	mkdata 300000 c
+	mkd 1 a
+	mkd 4097 b
+	mkd 300000 c
 	: >e
-	mkdata 50 d/b
+	mkd 50 d/b
 	run -0 --separate-stderr kcp a b c e d/
 	assert_equal "$stderr" ""
 	cmp a d/a
@@ -289,15 +310,15 @@ size_matrix() {
 
 @test "-n does not overwrite, and copies what is missing" {
 	mkdir d
-	mkdata 10 a
-	mkdata 20 b
-	mkdata 30 d/a
+	mkd 10 a
+	mkd 20 b
+	mkd 30 d/a
 	cp d/a saved
 	run -0 --separate-stderr kcp -n a b d
 	assert_equal "$stderr" ""
 	cmp saved d/a
 	cmp b d/b
-	mkdata 40 dst
+	mkd 40 dst
 	cp dst saved2
 	run -0 --separate-stderr kcp -n --append a dst
 	cmp saved2 dst
@@ -322,7 +343,7 @@ size_matrix() {
 	if (exec 4>>busy) 2>/dev/null; then
 		skip "this kernel lets a running program be opened for writing"
 	fi
-	mkdata 5000 src
+	mkd 5000 src
 	run -1 --separate-stderr kcp src busy
 	stderr_is "kcp: cannot open 'busy' for writing: Text file busy"
 	run -0 --separate-stderr kcp -f src busy
@@ -336,8 +357,8 @@ size_matrix() {
 	if [ "$(id -u)" = 0 ]; then
 		skip "root opens a mode-0444 file for writing anyway"
 	fi
-	mkdata 100 src
-	mkdata 200 dst
+	mkd 100 src
+	mkd 200 dst
 	chmod 444 dst
 	run -1 --separate-stderr kcp src dst
 	stderr_is "kcp: cannot open 'dst' for writing: Permission denied"

@@ -12,6 +12,12 @@ export KCP
 SIZES="0 1 42 65537 67108864"
 
 setup_file() {
+	# Resolve python3 once: a version-manager shim on PATH can cost a
+	# quarter second per call.
+	local py
+	py=$(python3 -c 'import sys; print(sys.executable)')
+	PATH=${py%/*}:$PATH
+	export PATH
 	local d=$BATS_FILE_TMPDIR n
 	for n in $SIZES; do
 		mkdata "$n" "$d/src.$n"
@@ -213,6 +219,13 @@ pipe_to_pipe() {
 	head -c 1 /dev/zero | cmp - "$T/out"
 }
 
+@test "/dev/zero --length past the 0x7ffff000 per-call cap, to a pipe" {
+	local n=2147483651
+	pipeline "\"\$KCP\" -l $n /dev/zero | wc -c >\"\$T/count\""
+	assert_quiet_success
+	[ "$(cat "$T/count")" = "$n" ]
+}
+
 @test "/dev/zero --length to a file through stdout" {
 	local n=1000001
 	head -c "$n" /dev/zero >"$T/expect"
@@ -260,13 +273,13 @@ pipe_to_pipe() {
 }
 
 # time -o FILE -f '%e %U %S' output: elapsed, user, system.
-# Fail if kcp used more than half the wall time in CPU (a busy loop on
+# Fail if kcp used more than a fifth of the wall time in CPU (a busy loop on
 # EAGAIN would use about all of it).
 assert_not_spinning() {
 	local e u s
 	read -r e u s <"$1"
 	echo "wall $e s, user $u s, sys $s s" >&2
-	awk -v e="$e" -v u="$u" -v s="$s" 'BEGIN { exit !(e >= 0.7 && (u + s) * 2 < e) }'
+	awk -v e="$e" -v u="$u" -v s="$s" 'BEGIN { exit !(e >= 0.7 && (u + s) * 5 < e) }'
 }
 
 @test "O_NONBLOCK stdin from a slow producer, O_NONBLOCK stdout into a pipe" {

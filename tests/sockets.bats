@@ -8,6 +8,12 @@ bats_require_minimum_version 1.5.0
 export KCP
 
 setup_file() {
+	# Resolve python3 once: a version-manager shim on PATH can cost a
+	# quarter second per call.
+	local py
+	py=$(python3 -c 'import sys; print(sys.executable)')
+	PATH=${py%/*}:$PATH
+	export PATH
 	local d=$BATS_FILE_TMPDIR
 	mkdata 3145733 "$d/src.3m"
 	mkdata 42 "$d/src.42"
@@ -19,9 +25,14 @@ setup_file() {
 	#   both:  stdin and stdout are sockets (IN sent, OUT received).
 	# KIND: unix (socketpair) or tcp (a connection over 127.0.0.1).
 	# The other descriptors are inherited.  Exit status: CMD's (128+N
-	# for a signal).
+	# for a signal).  Environment: SOCK_NB=1 makes CMD's sockets
+	# non-blocking; SOCK_DELAY=S sleeps S seconds after each 64 KiB sent
+	# or received (and before the first receive); SOCK_LIMIT=N makes the
+	# receiver close its end after N bytes.
 	cat >"$d/sock.py" <<'PY'
-import os, socket, subprocess, sys, threading
+import os, socket, subprocess, sys, threading, time
+DELAY = float(os.environ.get("SOCK_DELAY", "0"))
+LIMIT = int(os.environ.get("SOCK_LIMIT", "-1"))
 
 def pair(kind):
     if kind == "unix":
@@ -42,16 +53,21 @@ def feed(sock, path):
             if not b:
                 break
             sock.sendall(b)
+            time.sleep(DELAY)
     sock.shutdown(socket.SHUT_WR)
     sock.close()
 
 def drain(sock, path):
+    got = 0
+    time.sleep(DELAY)
     with open(path, "wb") as f:
-        while True:
-            b = sock.recv(1 << 16)
+        while LIMIT < 0 or got < LIMIT:
+            b = sock.recv(1 << 16 if LIMIT < 0 else min(1 << 16, LIMIT - got))
             if not b:
                 break
             f.write(b)
+            got += len(b)
+            time.sleep(DELAY)
     sock.close()
 
 args = sys.argv[1:]
@@ -71,6 +87,9 @@ if mode in ("drain", "both"):
     stdout = a.fileno()
     mine.append(a)
     jobs.append(threading.Thread(target=drain, args=(b, files[-1])))
+if os.environ.get("SOCK_NB"):
+    for a in mine:
+        a.setblocking(False)
 p = subprocess.Popen(cmd, stdin=stdin, stdout=stdout)
 for s in mine:
     s.close()
@@ -341,6 +360,53 @@ assert_verbose() {
 	assert_success
 	cmp "$D/src.3m" out2
 	assert_verbose - - 3145733 readwrite
+}
+
+# --- non-blocking sockets, peers that go away ---------------------------
+
+# time -o FILE -f '%e %U %S': fail if the command used more than a fifth of its
+# wall time in CPU (a busy loop on EAGAIN would use about all of it).
+assert_not_spinning() {
+	local e u s
+	read -r e u s <"$1"
+	echo "wall $e s, user $u s, sys $s s" >&2
+	awk -v e="$e" -v u="$u" -v s="$s" 'BEGIN { exit !(e >= 0.5 && (u + s) * 5 < e) }'
+}
+
+@test "O_NONBLOCK socket stdin from a slow peer -> file" {
+	[ -x /usr/bin/time ] || skip "/usr/bin/time is not installed"
+	SOCK_NB=1 SOCK_DELAY=0.02 sockpy feed tcp "$D/src.3m" -- \
+	    /usr/bin/time -o time -f '%e %U %S' "$KCP" - out
+	assert_quiet_success
+	cmp "$D/src.3m" out
+	assert_not_spinning time
+}
+
+@test "O_NONBLOCK socket stdout to a slow peer, from a file" {
+	[ -x /usr/bin/time ] || skip "/usr/bin/time is not installed"
+	SOCK_NB=1 SOCK_DELAY=0.02 sockpy drain unix out -- \
+	    /usr/bin/time -o time -f '%e %U %S' "$KCP" "$D/src.3m"
+	assert_quiet_success
+	cmp "$D/src.3m" out
+	assert_not_spinning time
+}
+
+@test "O_NONBLOCK sockets both sides, --method=readwrite and splice" {
+	local m
+	for m in readwrite splice; do
+		SOCK_NB=1 SOCK_DELAY=0.002 sockpy both unix "$D/src.3m" "out.$m" -- "$KCP" --method=$m
+		assert_quiet_success
+		cmp "$D/src.3m" "out.$m"
+	done
+}
+
+@test "SIGPIPE: a socket whose peer closed ends kcp quietly, as cat" {
+	SOCK_LIMIT=10 sockpy drain unix out -- cat "$D/src.3m"
+	[ "$status" = 141 ] || skip "cat does not die of SIGPIPE here (status $status)"
+	SOCK_LIMIT=10 sockpy drain unix out -- "$KCP" "$D/src.3m"
+	[ "$status" = 141 ]
+	[ -z "$stderr" ]
+	head -c 10 "$D/src.3m" | cmp - out
 }
 
 # --- real TCP endpoints with socat and bash's /dev/tcp -----------------

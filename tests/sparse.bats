@@ -338,6 +338,88 @@ require_shm() {
 	cmp src out
 }
 
+@test "always: unaligned --seek=1000 into a new DEST, content and holes right" {
+	make_zero_heavy src
+	run -0 kcp --sparse=always --seek=1000 src out
+	expect_copy want - src 1000 0 -
+	cmp want out
+	assert_blocks_le out $((4 * MiB / 512))
+}
+
+@test "always: -l from a pipe ending in a zero run gives the exact size" {
+	make_zero_heavy src
+	run -0 bash -c 'cat src | "$1" --sparse=always -l 20M - out' _ "$KCP"
+	expect_copy want - src 0 0 $((20 * MiB))
+	cmp want out
+	assert_equal "$(stat -c %s out)" $((20 * MiB))
+	assert_blocks_le out $((4 * MiB / 512))
+}
+
+@test "always: a pipe fed in 1000-byte writes still becomes sparse" {
+	make_zero_heavy src
+	# Reads from the pipe then return sizes that are not block multiples;
+	# holes are DEST blocks that are all zeros, wherever reads ended.
+	run -0 bash -c 'python3 -c "
+import os, sys
+d = open(sys.argv[1], \"rb\").read()
+for i in range(0, len(d), 1000):
+    os.write(1, d[i:i + 1000])
+" src | "$1" --sparse=always - out' _ "$KCP"
+	cmp src out
+	assert_blocks_le out $((4 * MiB / 512))
+}
+
+@test "always: --skip=1000 from a pipe still becomes sparse" {
+	make_zero_heavy src
+	run -0 bash -c 'cat src | "$1" --sparse=always --skip=1000 - out' _ "$KCP"
+	expect_copy want - src 0 1000 -
+	cmp want out
+	assert_blocks_le out $((4 * MiB / 512))
+}
+
+@test "always: a buffer size that is not a block multiple still makes holes" {
+	make_zero_heavy src
+	run -0 kcp --sparse=always -B 100000 src out
+	cmp src out
+	assert_blocks_le out $((4 * MiB / 512))
+}
+
+# --- inherited descriptors ------------------------------------------------------
+
+@test "auto: sparse source to standard output (a file) keeps holes" {
+	make_src8 src
+	require_sparse_fs src
+	run -0 bash -c '"$1" src - >out' _ "$KCP"
+	cmp src out
+	assert_blocks_le out $(($(blocks src) + MARGIN))
+}
+
+@test "auto: standard output's offset ends past a final hole" {
+	make_src8 src
+	run -0 bash -c '{ "$1" src - && printf X; } >out' _ "$KCP"
+	printf X >x
+	cat src x >want
+	cmp want out
+}
+
+@test "auto: standard input's offset ends past a hole the copy ended in" {
+	make_src8 src
+	run -0 bash -c '{ "$1" -l 3M - a && "$1" - b; } <src' _ "$KCP"
+	expect_copy want_a - src 0 0 $((3 * MiB))
+	expect_copy want_b - src 0 $((3 * MiB)) -
+	cmp want_a a
+	cmp want_b b
+}
+
+@test "stale: O_APPEND standard output (>>) gets the holes as zeros" {
+	make_src8 src
+	ff 1000 old
+	cp old out
+	run -0 bash -c '"$1" src - >>out' _ "$KCP"
+	expect_copy want old src 1000 0 -
+	cmp want out
+}
+
 # --- stale data: DEST not freshly truncated -------------------------------------
 
 @test "stale: --no-truncate over a longer 0xFF DEST, holes read as zeros" {

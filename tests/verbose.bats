@@ -8,6 +8,26 @@ bats_require_minimum_version 1.5.0
 
 export KCP
 
+setup_file() {
+	# Resolve python3 once: a version-manager shim on PATH can cost a
+	# quarter second per call.
+	local py
+	py=$(python3 -c 'import sys; print(sys.executable)')
+	PATH=${py%/*}:$PATH
+	export PATH
+	mkdata 1048579 "$BATS_FILE_TMPDIR/data.1048579"
+	mkdata 65537 "$BATS_FILE_TMPDIR/data.65537"
+}
+
+# testdata N FILE: mkdata, from a copy made once per file for the common sizes.
+testdata() {
+	if [ -f "$BATS_FILE_TMPDIR/data.$1" ] && [ "$2" != "$BATS_FILE_TMPDIR/data.$1" ]; then
+		cp "$BATS_FILE_TMPDIR/data.$1" "$2"
+	else
+		mkdata "$1" "$2"
+	fi
+}
+
 setup() {
 	T=$BATS_TEST_TMPDIR
 	export T
@@ -98,7 +118,7 @@ assert_some_line() {
 
 @test "same-filesystem file copy reports copy_file_range" {
 	require_ext4
-	mkdata 1048579 a
+	testdata 1048579 a
 	run --separate-stderr "$KCP" -v a b
 	assert_success
 	cmp a b
@@ -108,7 +128,7 @@ assert_some_line() {
 @test "/tmp -> /dev/shm reports sendfile (copy_file_range: EXDEV)" {
 	require_ext4
 	require_shm
-	mkdata 1048579 a
+	testdata 1048579 a
 	run --separate-stderr "$KCP" -v a "$SHM/b"
 	assert_success
 	cmp a "$SHM/b"
@@ -116,7 +136,7 @@ assert_some_line() {
 }
 
 @test "pipe -> file reports splice" {
-	mkdata 1048579 a
+	testdata 1048579 a
 	run --separate-stderr bash -o pipefail -c 'cat a | "$KCP" -v - b'
 	assert_success
 	cmp a b
@@ -131,7 +151,7 @@ assert_some_line() {
 }
 
 @test "pipe -> pipe reports splice" {
-	mkdata 1048579 a
+	testdata 1048579 a
 	run --separate-stderr bash -o pipefail -c 'cat a | "$KCP" -v | cat >b'
 	assert_success
 	cmp a b
@@ -139,7 +159,7 @@ assert_some_line() {
 }
 
 @test "file -> pipe reports sendfile or splice" {
-	mkdata 1048579 a
+	testdata 1048579 a
 	run --separate-stderr bash -o pipefail -c '"$KCP" -v a | cat >b'
 	assert_success
 	cmp a b
@@ -159,7 +179,7 @@ assert_some_line() {
 
 forced() {
 	local m=$1
-	mkdata 1048579 a
+	testdata 1048579 a
 	run --separate-stderr "$KCP" -v --method="$m" a b
 	assert_success
 	cmp a b
@@ -186,7 +206,7 @@ forced() {
 @test "--method=copy_file_range across filesystems fails with EXDEV" {
 	require_ext4
 	require_shm
-	mkdata 65537 a
+	testdata 65537 a
 	run --separate-stderr "$KCP" --method=copy_file_range a "$SHM/b"
 	assert_failure 1
 	[ "$stderr" = "kcp: cannot copy 'a' to '$SHM/b' with copy_file_range: Invalid cross-device link (EXDEV)" ]
@@ -195,7 +215,7 @@ forced() {
 @test "--method=copy_file_range across filesystems with -v: error and a failed line" {
 	require_ext4
 	require_shm
-	mkdata 65537 a
+	testdata 65537 a
 	run --separate-stderr "$KCP" -v --method=copy_file_range a "$SHM/b"
 	assert_failure 1
 	assert_some_line "^kcp: cannot copy 'a' to '$(reesc "$SHM")/b' with copy_file_range: Invalid cross-device link \\(EXDEV\\)\$"
@@ -204,7 +224,7 @@ forced() {
 
 @test "--method=sendfile,readwrite works across filesystems" {
 	require_shm
-	mkdata 1048579 a
+	testdata 1048579 a
 	run --separate-stderr "$KCP" -v --method=sendfile,readwrite a "$SHM/b"
 	assert_success
 	cmp a "$SHM/b"
@@ -212,7 +232,7 @@ forced() {
 }
 
 @test "--method=sendfile,readwrite works on the same filesystem" {
-	mkdata 1048579 a
+	testdata 1048579 a
 	run --separate-stderr "$KCP" -v --method=sendfile,readwrite a b
 	assert_success
 	cmp a b
@@ -222,7 +242,7 @@ forced() {
 @test "-vv prints 'copy_file_range left: EXDEV' before the line" {
 	require_ext4
 	require_shm
-	mkdata 65537 a
+	testdata 65537 a
 	run --separate-stderr "$KCP" -vv a "$SHM/b"
 	assert_success
 	cmp a "$SHM/b"
@@ -248,7 +268,7 @@ forced() {
 @test "-v without -vv prints no decision lines" {
 	require_ext4
 	require_shm
-	mkdata 65537 a
+	testdata 65537 a
 	run --separate-stderr "$KCP" -v a "$SHM/b"
 	assert_success
 	assert_only_line "$(vline_re a "$SHM/b" 65537)"
@@ -258,7 +278,7 @@ forced() {
 @test "--verbose --verbose is -vv" {
 	require_ext4
 	require_shm
-	mkdata 100 a
+	testdata 100 a
 	run --separate-stderr "$KCP" --verbose --verbose a "$SHM/b"
 	assert_success
 	assert_some_line "copy_file_range left: EXDEV \\(Invalid cross-device link\\)\$"
@@ -267,7 +287,7 @@ forced() {
 @test "the byte count equals the file size" {
 	local n
 	for n in 1 4097 123457; do
-		mkdata "$n" "a$n"
+		testdata "$n" "a$n"
 		run --separate-stderr "$KCP" -v "a$n" "b$n"
 		assert_success
 		[ "$(stat -c %s "b$n")" = "$n" ]
@@ -276,7 +296,7 @@ forced() {
 }
 
 @test "the byte count honours --skip and --length" {
-	mkdata 100000 a
+	testdata 100000 a
 	run --separate-stderr "$KCP" -v --skip=99000 --length=5000 a b
 	assert_success
 	tail -c +99001 a | cmp - b
@@ -287,7 +307,7 @@ forced() {
 }
 
 @test "-l 0 says 0 bytes via none" {
-	mkdata 1000 a
+	testdata 1000 a
 	printf 'old contents' >b
 	run --separate-stderr "$KCP" -v -l 0 a b
 	assert_success
@@ -305,7 +325,7 @@ forced() {
 
 @test "-v on a failing copy (to /dev/full) still prints the line" {
 	[ -c /dev/full ] || skip "no /dev/full"
-	mkdata 65537 a
+	testdata 65537 a
 	run --separate-stderr "$KCP" -v a /dev/full
 	assert_failure 1
 	assert_some_line "^kcp: error writing '/dev/full': No space left on device\$"
@@ -322,7 +342,7 @@ forced() {
 }
 
 @test "no verbose line without -v" {
-	mkdata 65537 a
+	testdata 65537 a
 	run --separate-stderr "$KCP" a b
 	assert_success
 	cmp a b
@@ -336,7 +356,7 @@ forced() {
 
 @test "no verbose line without -v, even when a method is left" {
 	require_shm
-	mkdata 65537 a
+	testdata 65537 a
 	run --separate-stderr "$KCP" a "$SHM/b"
 	assert_success
 	cmp a "$SHM/b"
@@ -353,8 +373,8 @@ forced() {
 }
 
 @test "one line per copy with several sources into a directory" {
-	mkdata 10 a
-	mkdata 20 'b c'
+	testdata 10 a
+	testdata 20 'b c'
 	mkdir d
 	run --separate-stderr "$KCP" -v a 'b c' d
 	assert_success
@@ -375,4 +395,20 @@ forced() {
 		return 1
 	}
 	awk -v t="${BASH_REMATCH[1]}" 'BEGIN { exit !(t >= 0.45 && t < 5) }'
+}
+
+@test "the rate is bytes over time" {
+	run --separate-stderr bash -c '{ head -c 3000000 /dev/zero; sleep 0.5; } | "$KCP" -v - b'
+	assert_success
+	[ "$(stat -c %s b)" = 3000000 ]
+	assert_only_line "$(vline_re - b 3000000)splice\$"
+	[[ ${stderr_lines[0]} =~ bytes\ in\ ([0-9]+\.[0-9]{2})\ s\ \(([0-9.]+)\ ?([KMGTPE]?)i?B/s\) ]]
+	local t=${BASH_REMATCH[1]} v=${BASH_REMATCH[2]} u=${BASH_REMATCH[3]}
+	awk -v t="$t" -v v="$v" -v u="$u" 'BEGIN {
+		m = index("KMGTPE", u); f = 1
+		if (u != "") for (i = 0; i < m; i++) f *= 1024
+		want = 3000000 / t; got = v * f
+		printf "time %s s, rate %s %s = %.0f B/s, expected %.0f B/s\n", t, v, u, got, want > "/dev/stderr"
+		exit !(got > want * 0.85 && got < want * 1.15)
+	}'
 }

@@ -141,36 +141,42 @@ _loopfs_detach() {
 
 # loopfs_umount_all
 # In teardown_file: unmount every loop filesystem of this file and detach
-# its loop device, even when setup_file or tests failed.  A busy mount is
+# its loop device, even when setup_file or tests failed.  Mounts are found
+# in the kernel's table, not from the image files, which may already be
+# gone (bats removes its temp dirs when it is killed).  A busy mount is
 # detached lazily so that nothing stays mounted.  Fails only if something
-# is still mounted or attached afterwards, so that CI notices.
+# is still mounted afterwards, so that CI notices.
 loopfs_umount_all() {
-	local root f mnt img rc=0
+	local root mnt img rc=0
 	root=$(_loopfs_root)
-	[ -d "$root" ] || return 0
 	cd / || :
-	for f in "$root"/*.img; do
-		[ -e "$f" ] || continue
-		img=$f
-		mnt=${img%.img}
-		if mountpoint -q "$mnt" 2>/dev/null; then
-			umount "$mnt" 2>/dev/null ||
-			    { sync; umount "$mnt" 2>/dev/null; } ||
-			    umount -l "$mnt" 2>/dev/null
-		fi
-		_loopfs_detach "$img"
-		if mountpoint -q "$mnt" 2>/dev/null; then
-			echo "loopfs: $mnt is still mounted" >&2
+	for mnt in $(_loopfs_mounts_under "$root"); do
+		umount "$mnt" 2>/dev/null ||
+		    { sync; umount "$mnt" 2>/dev/null; } ||
+		    umount -l "$mnt" 2>/dev/null
+		if _loopfs_mounts_under "$root" | grep -qxF "$mnt"; then
+			echo "loopfs: cannot unmount $mnt" >&2
 			rc=1
 		fi
-		if [ -n "$(losetup -n -O NAME -j "$img" 2>/dev/null)" ]; then
-			# A lazy unmount detaches once the last user is gone.
-			echo "loopfs: $img is still attached (lazy unmount)" >&2
-		fi
-		rm -f "$root/${mnt##*/}.mnt"
+	done
+	# mount -o loop sets autoclear, so unmounting detached the devices;
+	# detach any that a failed mount or a lazy unmount left.
+	for img in "$root"/*.img; do
+		[ -e "$img" ] || continue
+		_loopfs_detach "$img"
 		rm -f "$img"
 	done
+	rm -f "$root"/*.mnt
 	return $rc
+}
+
+# Mount points at or under DIR, deepest first, from /proc/self/mounts
+# (whose octal escapes do not occur in bats' temp paths).
+_loopfs_mounts_under() {
+	local dir=$1
+	[ -n "$dir" ] || return 0
+	awk -v d="$dir/" 'index($2 "/", d) == 1 { print $2 }' /proc/self/mounts |
+	    sort -r
 }
 
 # loopfs_shared FILE
