@@ -766,6 +766,7 @@ copy_one(const char *src, const char *dst, struct options *o,
 		if ((o->fdatasync ? fdatasync(out.fd) : fsync(out.fd)) == -1 &&
 		    (out.type == FT_REG || out.type == FT_BLK ||
 		    errno != EINVAL)) {
+			res.err = errno;
 			warn("cannot sync '%s'", dst);
 			rval = 1;
 		} else if (o->verify && out.type == FT_REG)
@@ -774,31 +775,36 @@ copy_one(const char *src, const char *dst, struct options *o,
 	}
 	if (rval == 0 && o->verify && in.type == FT_REG &&
 	    out.type == FT_REG && verify(src, dst, in.fd, out.fd,
-	    res.in_start, res.out_start, res.bytes) == -1)
+	    res.in_start, res.out_start, res.bytes) == -1) {
+		res.err = EIO;
 		rval = 1;
+	}
 	if (rval == 0 && o->preserve != 0 && !dst_std &&
-	    preserve(o, &in, out.fd, dst) == -1)
+	    preserve(o, &in, out.fd, dst) == -1) {
+		res.err = errno;
 		rval = 1;
+	}
 	if (rval == 0 && at.on &&
 	    atomic_commit(&at, out.fd, o->fsync || o->fdatasync) == -1) {
+		res.err = errno;
 		warn("cannot rename a temporary file to '%s'", dst);
 		rval = 1;
 	}
-	if (o->verbose > 0)
-		report_copy(stderr, src, dst, &res, report_now() - t0);
-	if (bytes != NULL)
-		*bytes = res.bytes;
-
 	if (rval != 0 && at.on)
 		atomic_abort(&at);
 	if (rval != 0 && created && res.err_method == M_REFLINK &&
 	    copts.reflink == REFLINK_ALWAYS && !xio_stop)
 		(void)unlink(dst);
 	if (!dst_std && close(out.fd) == -1 && rval == 0) {
+		res.err = errno;
 		warn("error writing '%s'", dst);
 		rval = 1;
 	}
 	out.fd = -1;
+	if (o->verbose > 0)
+		report_copy(stderr, src, dst, &res, report_now() - t0);
+	if (bytes != NULL)
+		*bytes = res.bytes;
 	goto done;
 
 fail_out:
@@ -932,6 +938,8 @@ main(int argc, char **argv)
 	char msg[512];
 	int rval;
 
+	/* Whole lines: messages of parallel kcp runs must not interleave. */
+	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 	if (options_parse(argc, argv, &o, msg, sizeof(msg)) == -1)
 		usage_error("%s", msg);
 	if (o.action == ACT_HELP)

@@ -392,6 +392,18 @@ sigpipe_check() {
 	sigpipe_check "cat \"\$D/src.67108864\"" "\"\$KCP\" --method=readwrite \"\$D/src.67108864\"" 0
 }
 
+@test "SIGPIPE ignored by the parent: EPIPE is an error, exit 1, as with cat" {
+	local cmd
+	for cmd in '"$KCP" "$D/src.67108864"' \
+	    '"$KCP" --method=readwrite "$D/src.67108864"' \
+	    'cat /dev/zero 2>/dev/null | "$KCP" -'; do
+		run --separate-stderr timeout 30 bash -c "trap '' PIPE; $cmd | head -c 10 >/dev/null; exit \${PIPESTATUS[-2]}"
+		echo "$cmd: status $status, stderr: $stderr" >&2
+		assert_failure 1
+		[ "$stderr" = "kcp: error writing '-': Broken pipe" ]
+	done
+}
+
 proc_check() {
 	local f=$1
 	[ -r "$f" ] || skip "$f is not readable"

@@ -412,3 +412,34 @@ forced() {
 		exit !(got > want * 0.85 && got < want * 1.15)
 	}'
 }
+
+# The report line must reach stderr in one write(2): kcp processes sharing
+# stderr (a pipeline of two kcp -v, xargs -P) must not interleave halves
+# of lines that scripts grep.
+one_write_check() {
+	command -v strace >/dev/null || skip "strace is not installed"
+	strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	run --separate-stderr strace -qq -o trace -e trace=write -e signal=none \
+	    -s 4096 "$KCP" -v "$@"
+	local starts whole
+	starts=$(grep -c "^write(2, \"kcp: '$1' -> " trace || true)
+	whole=$(grep -cE "^write\\(2, \"kcp: '$1' -> '[^']*': [0-9]+ bytes in [0-9]+\\.[0-9]{2} s.* via [^\"]*\\\\n\", [0-9]+\\) += [0-9]+\$" trace || true)
+	if [ "$starts" != 1 ] || [ "$whole" != 1 ]; then
+		echo "writes to stderr:" >&2
+		grep '^write(2,' trace >&2
+		return 1
+	fi
+}
+
+@test "-v: the report line is written with one write(2)" {
+	testdata 65537 a
+	one_write_check a b
+	assert_success
+}
+
+@test "-v: a failed copy's report line is written with one write(2)" {
+	[ -c /dev/full ] || skip "no /dev/full"
+	testdata 65537 a
+	one_write_check a /dev/full
+	assert_failure 1
+}
