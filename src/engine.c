@@ -334,6 +334,12 @@ copy_sparse(struct xfer *x, const enum method *list, int n, bool *gone)
 	while (x->in_pos < end) {
 		data = kcp_sys->lseek(x->in, x->in_pos, SEEK_DATA);
 		if (data == -1) {
+			if (errno != ENXIO && !errno_unsupported(errno)) {
+				x->err = errno;
+				x->err_side = SIDE_READ;
+				x->res->err_method = M_COUNT;
+				return -1;
+			}
 			if (errno != ENXIO) {
 				/* No SEEK_DATA here: the rest is data. */
 				x->left = (uint64_t)(end - x->in_pos);
@@ -437,6 +443,15 @@ engine_copy(const struct copy_req *req, const struct copy_opts *opts,
 	x.res = res;
 	x.opts = opts;
 	x.bufsize = opts->bufsize > 0 ? opts->bufsize : KCP_BUFSIZE_DEFAULT;
+	if (opts->sparse == SPARSE_ALWAYS) {
+		/* Room for whole blocks of DEST, to find the zero ones. */
+		size_t blk = req->out->st.st_blksize > 0 ?
+		    (size_t)req->out->st.st_blksize : 4096;
+
+		if (x.bufsize < 2 * blk)
+			x.bufsize = 2 * blk;
+		x.bufsize = (x.bufsize + blk - 1) / blk * blk;
+	}
 	x.in_seek = req->in->seekable;
 	/* An inherited O_APPEND descriptor keeps its semantics: write(2). */
 	x.out_seek = req->out->seekable && !req->out->append;
@@ -496,7 +511,8 @@ engine_copy(const struct copy_req *req, const struct copy_opts *opts,
 	/* A clone covers holes and all: try it on the whole range first. */
 	if (list[0] == M_REFLINK) {
 		rc = run_ladder(&x, list, 1, gone);
-		if (rc == 0 || res->m[M_REFLINK].bytes > 0 ||
+		/* Go on down the ladder only if the clone said "not here". */
+		if (rc == 0 || !res->no_method || res->m[M_REFLINK].bytes > 0 ||
 		    opts->reflink == REFLINK_ALWAYS || opts->single)
 			goto out;
 		rc = 0;

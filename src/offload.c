@@ -313,9 +313,9 @@ off_clone(struct xfer *x)
 	off_t len, blk;
 	int r;
 
-	if (x->in_pos >= x->in_size) {
-		x->err = 0;
-		return STEP_NEXT;	/* nothing to share */
+	if (x->in_pos >= x->in_size && x->in_size > 0) {
+		x->eof = true;		/* nothing left to share */
+		return STEP_DONE;
 	}
 	len = x->in_size - x->in_pos;
 	if (x->bounded && (uint64_t)len > x->left)
@@ -613,6 +613,15 @@ offload_zero_range(struct xfer *x, off_t off, off_t len)
 	return 0;
 }
 
+/* Write a run of data, or make a run of zero blocks a hole. */
+static int
+flush_run(struct xfer *x, const char *p, size_t len, off_t at, bool zero)
+{
+	if (zero)
+		return offload_zero_range(x, at, (off_t)len);
+	return xio_write_all(x->out, p, len, at) < len ? -1 : 0;
+}
+
 /*
  * Write n bytes at DEST's position, turning zero-filled blocks into holes
  * (--sparse=always).  Runs of data and of zeros are each one call.
@@ -622,30 +631,55 @@ write_sparse(struct xfer *x, const char *p, size_t n)
 {
 	size_t blk, i, run, piece;
 	bool zero, runzero = false;
-	off_t at = x->out_pos;
+	const off_t base = x->out_pos;
 
 	blk = x->oi->st.st_blksize > 0 ? (size_t)x->oi->st.st_blksize : 4096;
+	/* Blocks are DEST's: cut the buffer where DEST's blocks begin. */
 	for (i = run = 0; i < n; i += piece) {
-		piece = blk - (size_t)((at + (off_t)i) % (off_t)blk);
+		piece = blk - (size_t)((base + (off_t)i) % (off_t)blk);
 		if (piece > n - i)
 			piece = n - i;
 		zero = piece == blk && all_zero(p + i, piece);
 		if (run > 0 && zero != runzero) {
-			if (runzero ? offload_zero_range(x, at, (off_t)run) :
-			    xio_write_all(x->out, p + i - run, run, at) < run)
+			if (flush_run(x, p + i - run, run,
+			    base + (off_t)(i - run), runzero) == -1)
 				return -1;
-			at += (off_t)run;
 			run = 0;
 		}
 		runzero = zero;
 		run += piece;
 	}
-	if (run > 0) {
-		if (runzero ? offload_zero_range(x, at, (off_t)run) :
-		    xio_write_all(x->out, p + n - run, run, at) < run)
-			return -1;
-	}
+	if (run > 0 && flush_run(x, p + n - run, run, base + (off_t)(n - run),
+	    runzero) == -1)
+		return -1;
 	return 0;
+}
+
+/*
+ * Fill the buffer for --sparse=always so that it ends on one of DEST's
+ * block boundaries: zero blocks can only be found whole.  Reads until the
+ * buffer is full or SOURCE ends, never past what is wanted.
+ */
+static ssize_t
+read_blocks(struct xfer *x, size_t len)
+{
+	size_t blk, got = 0;
+	ssize_t n;
+
+	blk = x->oi->st.st_blksize > 0 ? (size_t)x->oi->st.st_blksize : 4096;
+	len -= (size_t)(x->out_pos % (off_t)blk);
+	if (len > x->left)
+		len = (size_t)x->left;
+	while (got < len) {
+		n = xio_read(x->in, x->buf + got, len - got,
+		    x->in_seek ? x->in_pos + (off_t)got : -1);
+		if (n < 0)
+			return got > 0 ? (ssize_t)got : -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
 }
 
 /*
@@ -677,8 +711,11 @@ off_readwrite(struct xfer *x)
 	}
 	sparse = x->zero_holes && x->out_seek && x->oi->type == FT_REG;
 	while (x->left > 0) {
-		n = xio_read(x->in, x->buf, want(x, x->bufsize),
-		    x->in_seek ? x->in_pos : -1);
+		if (sparse)
+			n = read_blocks(x, x->bufsize);
+		else
+			n = xio_read(x->in, x->buf, want(x, x->bufsize),
+			    x->in_seek ? x->in_pos : -1);
 		if (n < 0 && errno == EINVAL && direct_off(x->in))
 			continue;	/* an unaligned tail under O_DIRECT */
 		if (n < 0) {

@@ -506,6 +506,29 @@ for i in range(0, len(d), 1000):
 	cmp want out
 }
 
+@test "stale: --sparse=always with unaligned --seek=1000 over 0xFF" {
+	make_zero_heavy src
+	ff $((40 * MiB)) old
+	cp old out
+	run -0 kcp --sparse=always --seek=1000 src out
+	expect_copy want old src 1000 0 -
+	cmp want out
+}
+
+@test "stale: --sparse=always, pipe in 1000-byte writes, --seek=1000 over 0xFF" {
+	make_zero_heavy src
+	ff $((40 * MiB)) old
+	cp old out
+	run -0 bash -c 'python3 -c "
+import os, sys
+d = open(sys.argv[1], \"rb\").read()
+for i in range(0, len(d), 1000):
+    os.write(1, d[i:i + 1000])
+" src | "$1" --sparse=always --seek=1000 - out' _ "$KCP"
+	expect_copy want old src 1000 0 -
+	cmp want out
+}
+
 @test "stale: --method=readwrite --no-truncate over 0xFF, holes read as zeros" {
 	make_src8 src
 	ff $((10 * MiB)) old
@@ -638,6 +661,51 @@ for i in range(0, len(d), 1000):
 	# Data regions only went through readwrite; the count is the range
 	# copied (SPEC 4: "the bytes copied"), holes included.
 	assert_regex "$stderr" "^kcp: 'src' -> 'out': $((8 * MiB)) bytes in [0-9]+\.[0-9]{2} s( \([^)]*\))? via readwrite$"
+}
+
+# --- fault injection (tests/helpers/faultinj.c) ------------------------------
+
+require_faultinj() {
+	[ -n "${FAULTINJ:-}" ] && [ -f "$FAULTINJ" ] ||
+	    skip "fault-injection shim not built (\$FAULTINJ)"
+}
+
+# kcp under the shim with KCP_FAULT=$1.
+kcp_fault() {
+	local rules=$1
+	shift
+	env LD_PRELOAD="$FAULTINJ" KCP_FAULT="$rules" "$KCP" "$@"
+}
+
+@test "fault: SEEK_DATA/SEEK_HOLE failing with EINVAL: copied whole, content right" {
+	require_faultinj
+	make_src8 src
+	run -0 --separate-stderr kcp_fault lseek:EINVAL:always src out
+	assert_equal "$stderr" ""
+	cmp src out
+}
+
+@test "fault: SEEK_DATA/SEEK_HOLE failing mid-copy over a 0xFF DEST: content right" {
+	require_faultinj
+	make_src8 src
+	ff $((10 * MiB)) old
+	cp old out
+	# The first calls find the first island; then the filesystem "stops
+	# knowing" holes.
+	run -0 --separate-stderr kcp_fault lseek:EINVAL:3:always --no-truncate src out
+	assert_equal "$stderr" ""
+	expect_copy want old src 0 0 -
+	cmp want out
+}
+
+@test "fault: SEEK_HOLE failing under --method=readwrite, unaligned --seek: content right" {
+	require_faultinj
+	make_src8 src
+	ff $((10 * MiB)) old
+	cp old out
+	run -0 --separate-stderr kcp_fault lseek:EINVAL:2:always --method=readwrite --seek=1000 src out
+	expect_copy want old src 1000 0 -
+	cmp want out
 }
 
 # --- usage ------------------------------------------------------------------------
