@@ -160,14 +160,17 @@ on_tick(int sig)
 static void
 install_signals(const struct options *o)
 {
-	struct sigaction sa;
+	struct sigaction sa, old;
 	struct itimerval it;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
+	/* A signal the caller ignored stays ignored, as with cat and dd. */
 	sa.sa_handler = on_stop;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+		sigaction(SIGINT, &sa, NULL);
+	if (sigaction(SIGTERM, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+		sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_status;
 	sigaction(SIGUSR1, &sa, NULL);
 	if (o->progress) {
@@ -283,7 +286,8 @@ open_dest(const char *dst, int flags, mode_t mode, const struct options *o,
 		if (unlink(dst) == -1 && errno != ENOENT)
 			break;
 	}
-	warn("cannot open '%s' for writing", dst);
+	if (!xio_stop)
+		warn("cannot open '%s' for writing", dst);
 	return -1;
 }
 
@@ -377,11 +381,6 @@ atomic_commit(struct atomic *a, int fd, bool sync_dir)
 	char *dir;
 	int i, dfd;
 
-	if (a->existed) {
-		/* The new file takes the place, and the looks, of the old. */
-		(void)fchown(fd, a->old.st_uid, a->old.st_gid);
-		(void)fchmod(fd, a->old.st_mode & 07777);
-	}
 	if (!a->named) {
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		dir = dir_of(a->dst);
@@ -414,6 +413,21 @@ atomic_commit(struct atomic *a, int fd, bool sync_dir)
 		free(dir);
 	}
 	return 0;
+}
+
+/*
+ * The new file takes the place, and the looks, of the old one, except
+ * where -p asks for SOURCE's.
+ */
+static void
+atomic_keep_looks(const struct atomic *a, int fd, unsigned preserve)
+{
+	if (!a->existed)
+		return;
+	if (!(preserve & PRESERVE_OWNERSHIP))
+		(void)fchown(fd, a->old.st_uid, a->old.st_gid);
+	if (!(preserve & PRESERVE_MODE))
+		(void)fchmod(fd, a->old.st_mode & 07777);
 }
 
 static void
@@ -467,7 +481,7 @@ same_file_ok(const struct options *o, const struct fdinfo *in,
 		d = cur > INT64_MAX - o->seek ? INT64_MAX : cur + o->seek;
 	else
 		d = o->seek;
-	if (n > 0 && d > s && ranges_overlap(s, d, n))
+	if (n > 0 && d >= s && ranges_overlap(s, d, n))
 		return false;
 	if (n > 0 && !o->length_set && d >= s)
 		return false;
@@ -630,7 +644,8 @@ copy_one(const char *src, const char *dst, struct options *o,
 	if (src_std)
 		fd = STDIN_FILENO;
 	else if ((fd = open(src, O_RDONLY | O_CLOEXEC)) == -1) {
-		warn("cannot open '%s' for reading", src);
+		if (!xio_stop)
+			warn("cannot open '%s' for reading", src);
 		return 1;
 	}
 	if (fdinfo_get(fd, &in) == -1) {
@@ -672,7 +687,8 @@ copy_one(const char *src, const char *dst, struct options *o,
 			goto fail_out;
 		}
 	}
-	if ((o->seek_set || (o->append && dst_std)) && !out.seekable) {
+	if ((o->seek_set || o->seek != 0 || (o->append && dst_std)) &&
+	    !out.seekable) {
 		errno = ESPIPE;
 		warn("cannot seek in '%s'", dst);
 		goto fail_out;
@@ -762,6 +778,13 @@ copy_one(const char *src, const char *dst, struct options *o,
 	}
 	progress_end(&prog, &res);
 
+	if (rval == 0 && at.on)
+		atomic_keep_looks(&at, out.fd, o->preserve);
+	if (rval == 0 && o->preserve != 0 && !dst_std &&
+	    preserve(o, &in, out.fd, dst) == -1) {
+		res.err = errno;
+		rval = 1;
+	}
 	if (rval == 0 && (o->fsync || o->fdatasync)) {
 		if ((o->fdatasync ? fdatasync(out.fd) : fsync(out.fd)) == -1 &&
 		    (out.type == FT_REG || out.type == FT_BLK ||
@@ -779,9 +802,9 @@ copy_one(const char *src, const char *dst, struct options *o,
 		res.err = EIO;
 		rval = 1;
 	}
-	if (rval == 0 && o->preserve != 0 && !dst_std &&
-	    preserve(o, &in, out.fd, dst) == -1) {
-		res.err = errno;
+	if (rval == 0 && xio_stop) {
+		/* A stop asked for after the copy still leaves DEST alone. */
+		res.err = EINTR;
 		rval = 1;
 	}
 	if (rval == 0 && at.on &&
@@ -820,8 +843,6 @@ done:
 	atomic_free(&at);
 	if (!src_std && in.fd != -1)
 		(void)close(in.fd);
-	if (xio_stop)
-		die_of_signal();
 	return rval;
 }
 
@@ -870,13 +891,15 @@ copy_into(const char *src, const char *dir, struct options *o)
 static int
 dd_main(struct options *o)
 {
-	uint64_t bytes = 0;
+	uint64_t bytes = UINT64_MAX;
 	double t0 = report_now();
 	int rval;
 
 	rval = copy_one(o->dd.in != NULL ? o->dd.in : "-",
 	    o->dd.out != NULL ? o->dd.out : "-", o, &bytes);
-	dd_report(stderr, &o->dd, bytes, report_now() - t0);
+	/* As dd: no record lines when the files could not be opened. */
+	if (bytes != UINT64_MAX)
+		dd_report(stderr, &o->dd, bytes, report_now() - t0);
 	return rval;
 }
 
@@ -905,7 +928,7 @@ cp_main(struct options *o)
 			warnx("target '%s' is not a directory", o->target);
 			return 1;
 		}
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n && !xio_stop; i++)
 			rval |= copy_into(ops[i], o->target, o);
 	} else if (n == 0) {
 		rval = copy_one("-", "-", o, NULL);
@@ -925,7 +948,7 @@ cp_main(struct options *o)
 			warnx("target '%s' is not a directory", dir);
 			return 1;
 		}
-		for (i = 0; i < n - 1; i++)
+		for (i = 0; i < n - 1 && !xio_stop; i++)
 			rval |= copy_into(ops[i], dir, o);
 	}
 	return rval;
@@ -951,6 +974,8 @@ main(int argc, char **argv)
 	install_signals(&o);
 	rval = o.dd.on ? dd_main(&o) : cp_main(&o);
 	free(o.ops);
+	if (xio_stop)
+		die_of_signal();
 
 	if (close(STDOUT_FILENO) == -1 && errno != EBADF) {
 		warn("error writing '-'");

@@ -128,6 +128,23 @@ parse_preserve(const char *arg, unsigned *bits, char *err, size_t len)
 	return rc;
 }
 
+/* True when name[0..n) begins two options of different meaning. */
+static bool
+ambiguous(const char *name, size_t n)
+{
+	const struct option *lo, *first = NULL;
+
+	for (lo = longopts; lo->name != NULL; lo++) {
+		if (strncmp(lo->name, name, n) != 0)
+			continue;
+		if (first != NULL && first->val != lo->val)
+			return true;
+		if (first == NULL)
+			first = lo;
+	}
+	return false;
+}
+
 /* The problem getopt found with argv[optind - 1], as a sentence. */
 static int
 getopt_problem(int argc, char **argv, char *err, size_t len)
@@ -156,6 +173,9 @@ getopt_problem(int argc, char **argv, char *err, size_t len)
 		if (lo->name != NULL)
 			return fail(err, len,
 			    "option '--%s' requires an argument", lo->name);
+		if (ambiguous(arg + 2, n))
+			return fail(err, len, "option '%.*s' is ambiguous",
+			    (int)n + 2, arg);
 		return fail(err, len, "unrecognized option '%s'", arg);
 	}
 	if (optopt > 0 && optopt < 256 && optopt != ':' &&
@@ -568,8 +588,17 @@ options_parse(int argc, char **argv, struct options *o, char *err,
 		return -1;
 	if (o->action != ACT_COPY)
 		return 0;
-	if (options_is_dd(o->nops, o->ops) && parse_dd(o, err, len) == -1)
-		return -1;
+	if (options_is_dd(o->nops, o->ops)) {
+		/* dd's operands say where and how much; kcp's must not. */
+		if (o->skip != 0 || o->seek_set || o->length_set ||
+		    o->append || o->no_truncate || o->target != NULL ||
+		    o->no_target || o->atomic)
+			return fail(err, len, "--skip, --seek, --length, "
+			    "--append, --no-truncate, -t, -T and --atomic "
+			    "cannot be used with dd operands");
+		if (parse_dd(o, err, len) == -1)
+			return -1;
+	}
 
 	if (o->append && o->seek_set)
 		return fail(err, len,
