@@ -242,9 +242,8 @@ build_ladder(struct xfer *x, enum method *list)
 		return n;
 	}
 	/* The pair's ladder, then methods asked for that it lacks. */
+	/* A list restricts the ladder; only a single method is forced. */
 	want = pair_ladder(x->ii->type, x->oi->type) & o->methods;
-	if (o->methods != M_ALL)
-		want |= o->methods;
 	for (m = 0; m < M_COUNT; m++) {
 		if (!(want & M_BIT(m)))
 			continue;
@@ -329,6 +328,11 @@ copy_sparse(struct xfer *x, const enum method *list, int n, bool *gone)
 	uint64_t total = x->left;
 
 	end = x->in_size;
+	if (x->in_pos >= end) {
+		x->eof = true;		/* skipped past SOURCE's end */
+		x->left = 0;
+		return 0;
+	}
 	if (x->bounded && (uint64_t)(end - x->in_pos) > total)
 		end = x->in_pos + (off_t)total;
 	while (x->in_pos < end) {

@@ -31,6 +31,9 @@
 #include "size.h"
 #include "xio.h"
 
+/* Standard descriptors that were closed when kcp started. */
+static bool	std_closed[3];
+
 /* SIGUSR1 asked for one status line. */
 static volatile sig_atomic_t	status_wanted;
 
@@ -64,6 +67,21 @@ usage_error(const char *fmt, ...)
 	fprintf(stderr, "Try '%s --help' for more information.\n",
 	    getprogname());
 	exit(1);
+}
+
+/* Standard output's last word: a failed flush or close is a failure. */
+static int
+close_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		warn("write error");
+		return 1;
+	}
+	if (close(STDOUT_FILENO) == -1 && errno != EBADF) {
+		warn("error writing '-'");
+		return 1;
+	}
+	return 0;
 }
 
 static _Noreturn void
@@ -118,7 +136,7 @@ help(void)
 "oflag= status=) kcp behaves as dd for that subset; see kcp(1).\n"
 "SIGUSR1 prints a status line.  Exit status is 0 when every copy\n"
 "succeeded, 1 otherwise.\n", stdout);
-	exit(0);
+	exit(close_stdout());
 }
 
 static _Noreturn void
@@ -129,7 +147,7 @@ version(void)
 	    "License ISC: <https://opensource.org/licenses/ISC>.\n"
 	    "This is free software: you are free to change and redistribute it.\n"
 	    "There is NO WARRANTY, to the extent permitted by law.");
-	exit(0);
+	exit(close_stdout());
 }
 
 static void
@@ -247,8 +265,15 @@ open_dest(const char *dst, int flags, mode_t mode, const struct options *o,
 	flags |= O_CLOEXEC;
 	if (o->clobber == CLOBBER_NO || o->dd.excl) {
 		fd = open(dst, flags | O_CREAT | O_EXCL, mode);
-		if (fd == -1 && errno == EEXIST && !o->dd.excl)
+		if (fd == -1 && errno == EEXIST && !o->dd.excl) {
+			if (lstat(dst, &st) == 0 && S_ISLNK(st.st_mode) &&
+			    stat(dst, &st) == -1 && errno == ENOENT) {
+				warnx("not writing through dangling symlink "
+				    "'%s'", dst);
+				return -1;
+			}
 			return -2;
+		}
 		if (fd != -1)
 			*created = true;
 		else
@@ -641,7 +666,11 @@ copy_one(const char *src, const char *dst, struct options *o,
 	dst_std = strcmp(dst, "-") == 0;
 	in.fd = out.fd = -1;
 
-	if (src_std)
+	if (src_std && std_closed[STDIN_FILENO]) {
+		errno = EBADF;
+		warn("cannot stat '-'");
+		return 1;
+	} else if (src_std)
 		fd = STDIN_FILENO;
 	else if ((fd = open(src, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (!xio_stop)
@@ -660,7 +689,11 @@ copy_one(const char *src, const char *dst, struct options *o,
 	/* --verify reads DEST back; otherwise write-only is enough. */
 	flags = (o->verify ? O_RDWR : O_WRONLY) | (o->dd.dsync ? O_DSYNC : 0);
 	mode = in.type == FT_REG ? (in.st.st_mode & 0777) : 0666;
-	if (dst_std)
+	if (dst_std && std_closed[STDOUT_FILENO]) {
+		errno = EBADF;
+		warn("cannot stat '-'");
+		goto done;
+	} else if (dst_std)
 		fd = STDOUT_FILENO;
 	else if (o->atomic)
 		fd = atomic_open(dst, flags, mode, o, &at);
@@ -687,8 +720,7 @@ copy_one(const char *src, const char *dst, struct options *o,
 			goto fail_out;
 		}
 	}
-	if ((o->seek_set || o->seek != 0 || (o->append && dst_std)) &&
-	    !out.seekable) {
+	if ((o->seek_set || o->seek != 0) && !out.seekable) {
 		errno = ESPIPE;
 		warn("cannot seek in '%s'", dst);
 		goto fail_out;
@@ -852,13 +884,18 @@ join_base(const char *dir, const char *src)
 {
 	const char *end, *start;
 	char *path;
+	size_t dlen;
 
 	end = src + strlen(src);
 	while (end > src + 1 && end[-1] == '/')
 		end--;
 	for (start = end; start > src && start[-1] != '/'; start--)
 		;
-	if (asprintf(&path, "%s/%.*s", dir, (int)(end - start), start) == -1)
+	dlen = strlen(dir);
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
+	if (asprintf(&path, "%.*s%s%.*s", (int)dlen, dir,
+	    dir[dlen - 1] == '/' ? "" : "/", (int)(end - start), start) == -1)
 		err(1, "out of memory");
 	return path;
 }
@@ -961,6 +998,17 @@ main(int argc, char **argv)
 	char msg[512];
 	int rval;
 
+	/*
+	 * Hold the places of closed standard descriptors, so that no file
+	 * kcp opens is taken for '-'.
+	 */
+	for (rval = 0; rval < 3; rval++)
+		if (fcntl(rval, F_GETFD) == -1 && errno == EBADF) {
+			std_closed[rval] = true;
+			if (open("/dev/null", rval == 0 ? O_WRONLY : O_RDONLY) ==
+			    -1)
+				return 1;
+		}
 	/* Whole lines: messages of parallel kcp runs must not interleave. */
 	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 	if (options_parse(argc, argv, &o, msg, sizeof(msg)) == -1)
@@ -977,9 +1025,7 @@ main(int argc, char **argv)
 	if (xio_stop)
 		die_of_signal();
 
-	if (close(STDOUT_FILENO) == -1 && errno != EBADF) {
-		warn("error writing '-'");
+	if (close_stdout() != 0)
 		rval = 1;
-	}
 	return rval;
 }

@@ -751,6 +751,9 @@ off_readwrite(struct xfer *x)
 		if (w < (size_t)n) {
 			x->err = errno;
 			x->err_side = SIDE_WRITE;
+			/* SOURCE's offset stays just past the bytes copied. */
+			if (x->in_seek)
+				x->in_pos -= (off_t)((size_t)n - w);
 			(void)account(x, w);
 			return STEP_ERROR;
 		}

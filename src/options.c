@@ -128,6 +128,29 @@ parse_preserve(const char *arg, unsigned *bits, char *err, size_t len)
 	return rc;
 }
 
+/* Name the token of a --method list that is not a method. */
+static int
+bad_method(const char *list, char *err, size_t len)
+{
+	char tok[64];
+	unsigned set;
+	bool single;
+	size_t n;
+
+	for (;;) {
+		n = strcspn(list, ",");
+		snprintf(tok, sizeof(tok), "%.*s", (int)n, list);
+		if (n == 0 || n >= sizeof(tok) ||
+		    method_parse_list(tok, &set, &single) == -1)
+			return fail(err, len, "unknown method '%.*s' in "
+			    "--method", (int)n, list);
+		if (list[n] == '\0')
+			break;
+		list += n + 1;
+	}
+	return fail(err, len, "unknown method '%s' in --method", list);
+}
+
 /* True when name[0..n) begins two options of different meaning. */
 static bool
 ambiguous(const char *name, size_t n)
@@ -269,8 +292,7 @@ parse_argv(int argc, char **argv, struct options *o, char *err, size_t len)
 		case OPT_METHOD:
 			if (method_parse_list(optarg, &o->copy.methods,
 			    &o->copy.single) == -1)
-				return fail(err, len,
-				    "unknown method '%s' in --method", optarg);
+				return bad_method(optarg, err, len);
 			break;
 		case 'v':
 			o->verbose++;

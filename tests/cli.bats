@@ -572,27 +572,49 @@ EOF
 
 # -------------------------------------------------------- usage errors
 
-@test "usage errors: unknown options, missing arguments" {
+@test "usage errors: unknown options, missing arguments (kcp-shaped)" {
 	mkd 10 src
-	for args in "--bogus src out" "-Z src out" "--skip" "-l" "-t" \
-	    "--method" "--reflink=" "--sparse"; do
+	local args msg
+	while IFS=: read -r args msg; do
 		# shellcheck disable=SC2086
 		run -1 --separate-stderr kcp $args
-		assert_usage_hint
+		stderr_is "$msg" "$USAGE_HINT"
 		assert_equal "$output" ""
 		assert_file_not_exists out
-	done
+	done <<'EOF'
+--bogus src out:kcp: unrecognized option '--bogus'
+-Z src out:kcp: invalid option -- 'Z'
+--skip:kcp: option '--skip' requires an argument
+--method:kcp: option '--method' requires an argument
+--sparse:kcp: option '--sparse' requires an argument
+-l:kcp: option requires an argument -- 'l'
+-t:kcp: option requires an argument -- 't'
+--verbose=2 src out:kcp: option '--verbose' doesn't allow an argument
+--reflink= src out:kcp: invalid argument '' for --reflink
+EOF
 }
 
-@test "usage errors: -T with three operands, -t with -T" {
+@test "usage errors: -T with three operands, -t with -T, -t alone" {
 	mkdir d
 	mkd 10 a
 	mkd 20 b
 	run -1 --separate-stderr kcp -T a b d
-	assert_usage_hint
+	stderr_is "kcp: extra operand 'd'" "$USAGE_HINT"
 	assert_file_not_exists d/a
 	assert_file_not_exists d/b
 	run -1 --separate-stderr kcp -t d -T a
-	assert_usage_hint
+	stderr_is "kcp: -t and -T cannot be used together" "$USAGE_HINT"
 	assert_file_not_exists d/a
+	run -1 --separate-stderr kcp -t d
+	stderr_is "kcp: missing file operand" "$USAGE_HINT"
+}
+
+@test "usage errors: conflicting options" {
+	mkd 10 a
+	run -1 --separate-stderr kcp --append --seek=1 a b
+	stderr_is "kcp: --append and --seek cannot be used together" "$USAGE_HINT"
+	run -1 --separate-stderr kcp --reflink=always --sparse=never a b
+	stderr_is "kcp: --reflink=always cannot be used with --sparse=never" \
+	    "$USAGE_HINT"
+	assert_file_not_exists b
 }

@@ -235,17 +235,18 @@ PY
 	# With descriptor 1 closed, opening SOURCE must not make it '-'.
 	mkd 1000 a
 	cp a saved
-	run -1 --separate-stderr kcp a - >&-
+	# (bash -c: run's own pipe would take a descriptor closed around it.)
+	run -1 --separate-stderr bash -c '"$KCP" a - >&-'
 	assert_regex "$stderr" \
 	    "^kcp: (error writing|cannot stat) '-': Bad file descriptor\$"
-	run -1 --separate-stderr kcp a >&-
+	run -1 --separate-stderr bash -c '"$KCP" a >&-'
 	assert_regex "$stderr" \
 	    "^kcp: (error writing|cannot stat) '-': Bad file descriptor\$"
 	cmp saved a
 }
 
 @test "closed standard input: cannot stat '-'" {
-	run -1 --separate-stderr kcp - out <&-
+	run -1 --separate-stderr bash -c '"$KCP" - out <&-' 
 	stderr_is "kcp: cannot stat '-': Bad file descriptor"
 	assert_not_exists out
 }
@@ -433,7 +434,7 @@ PY
 	cmp saved f
 }
 
-@test "same file: --no-truncate f f (ranges overlap)" {
+@test "same file: ranges that overlap with D at or after S are refused" {
 	mkd 5000 f
 	cp f saved
 	run -1 --separate-stderr kcp --no-truncate f f
@@ -442,14 +443,38 @@ PY
 	run -1 --separate-stderr kcp --seek=0 -l 100 f f
 	stderr_is "kcp: 'f' and 'f' are the same file"
 	cmp saved f
+	# S = [0, 100), D = [50, 150)
+	run -1 --separate-stderr kcp --seek=50 -l 100 f f
+	stderr_is "kcp: 'f' and 'f' are the same file"
+	cmp saved f
+	# S = [1000, 1100), D = [1099, 1199)
+	run -1 --separate-stderr kcp --skip=1000 --seek=1099 -l 100 f f
+	stderr_is "kcp: 'f' and 'f' are the same file"
+	cmp saved f
+}
+
+@test "same file: overlap with D before S is a safe forward copy (CONTRACT)" {
 	# S = [50, 150), D = [0, 100)
-	run -1 --separate-stderr kcp --no-truncate --skip=50 -l 100 f f
-	stderr_is "kcp: 'f' and 'f' are the same file"
-	cmp saved f
+	mkd 5000 f
+	expect_self want f 50 0 100
+	run -0 --separate-stderr kcp --no-truncate --skip=50 -l 100 f f
+	assert_equal "$stderr" ""
+	cmp want f
 	# n = 4000: S = [1000, 5000), D = [0, 4000)
-	run -1 --separate-stderr kcp --no-truncate --skip=1000 f f
-	stderr_is "kcp: 'f' and 'f' are the same file"
-	cmp saved f
+	mkd 5000 f
+	expect_self want f 1000 0
+	run -0 --separate-stderr kcp --no-truncate --skip=1000 f f
+	cmp want f
+	# Several chunks of each method: S = [1, 3 MiB + 5), D = [0, 3 MiB + 4).
+	# (copy_file_range(2) itself refuses overlapping ranges: EINVAL.)
+	local m
+	for m in auto sendfile splice readwrite; do
+		mkd $((3 * 1024 * 1024 + 5)) f
+		expect_self want f 1 0
+		kcp --method="$m" -B 64K --no-truncate --skip=1 f f ||
+		    fail "--method=$m failed"
+		cmp want f || fail "--method=$m: wrong data"
+	done
 }
 
 @test "same file: unbounded copy with D after S is refused" {
@@ -509,6 +534,24 @@ PY
 	cmp saved f
 }
 
+@test "same file through inherited offsets: ranges count from the offsets" {
+	mkd 1500 f
+	cp f saved
+	# stdin at 1000, stdout at 0: S = [1000, 1500), D = [0, 500).
+	expect_self want f 1000 0
+	bash -c '{ dd bs=1 count=1000 of=/dev/null status=none; "$KCP" - -; } <f 1<>f'
+	cmp want f
+	# stdout at 5, stdin at 0: S = [0, 10), D = [5, 15) overlap.
+	cp saved f
+	run -1 --separate-stderr bash -c '{ printf 12345; "$KCP" -l 10 - - <f; } 1<>f'
+	stderr_is "kcp: '-' and '-' are the same file"
+	{ printf 12345; tail -c +6 saved; } | cmp - f
+	# S = [0, 3), D = [5, 8): allowed; S already holds "123".
+	cp saved f
+	bash -c '{ printf 12345; "$KCP" -l 3 - - <f; } 1<>f'
+	{ printf 12345123; tail -c +9 saved; } | cmp - f
+}
+
 # ------------------------------------------------------- DEST symlinks
 
 @test "dangling DEST symlink: refused, nothing created at the target" {
@@ -518,7 +561,8 @@ PY
 	stderr_is "kcp: not writing through dangling symlink 'link'"
 	assert_not_exists target
 	assert_link_exists link
-	for o in --no-truncate --append --seek=5 -f; do
+	# -n too, as cp -n: the symlink exists, but it is dangling.
+	for o in --no-truncate --append --seek=5 -f -n; do
 		run -1 --separate-stderr kcp "$o" a link
 		stderr_is "kcp: not writing through dangling symlink 'link'"
 		assert_not_exists target
