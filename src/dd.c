@@ -6,33 +6,61 @@
 #include "config.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 
 #include "dd.h"
 
-/* dd's human-readable form: autoscaled, rounded, one decimal below 10. */
+/*
+ * dd's human-readable form: autoscaled, one decimal below 10, rounded to
+ * the nearest with exact halves to even, in integer arithmetic so that
+ * 1050 bytes is "1.0 kB" as dd says.
+ */
 static void
-dd_human(char *buf, size_t len, double v, int base)
+dd_human(char *buf, size_t len, uint64_t v, unsigned base)
 {
 	static const char si[] = "kMGTPEZY";
 	static const char iec[] = "KMGTPEZY";
-	int power = 0;
-	double r;
+	unsigned __int128 unit = 1, q, r, twice;
+	int power = 0, tenths;
 
-	while (v >= base && power < 8) {
-		v /= base;
+	while (v / unit >= base && power < 6) {
+		unit *= base;
 		power++;
 	}
-	r = v < 10 ? round(v * 10) / 10 : round(v);
-	if (r >= base && power < 8) {
-		r = round(r / base * 10) / 10;
-		power++;
+	if (power == 0) {
+		snprintf(buf, len, "%" PRIu64 " B", v);
+		return;
 	}
-	if (power == 0)
-		snprintf(buf, len, "%.0f B", r);
+	tenths = (unsigned __int128)v < 10 * unit;
+	q = (unsigned __int128)v * (tenths ? 10 : 1) / unit;
+	r = (unsigned __int128)v * (tenths ? 10 : 1) % unit;
+	twice = 2 * r;
+	if (twice > unit || (twice == unit && (q & 1)))
+		q++;
+	if (!tenths && q >= base && power < 6) {
+		/* 999.6 kB is 1.0 MB. */
+		unit *= base;
+		power++;
+		tenths = 1;
+		q = (unsigned __int128)v * 10 / unit;
+		r = (unsigned __int128)v * 10 % unit;
+		if (2 * r > unit || (2 * r == unit && (q & 1)))
+			q++;
+	}
+	if (tenths && q >= 100) {
+		/* 9.96 rounds to 10: drop the decimal. */
+		snprintf(buf, len, "%u %c%sB", (unsigned)(q / 10),
+		    base == 1000 ? si[power - 1] : iec[power - 1],
+		    base == 1000 ? "" : "i");
+		return;
+	}
+	if (tenths)
+		snprintf(buf, len, "%u.%u %c%sB", (unsigned)(q / 10),
+		    (unsigned)(q % 10),
+		    base == 1000 ? si[power - 1] : iec[power - 1],
+		    base == 1000 ? "" : "i");
 	else
-		snprintf(buf, len, r < 10 ? "%.1f %c%sB" : "%.0f %c%sB", r,
+		snprintf(buf, len, "%u %c%sB", (unsigned)q,
 		    base == 1000 ? si[power - 1] : iec[power - 1],
 		    base == 1000 ? "" : "i");
 }
@@ -52,7 +80,8 @@ dd_report(FILE *fp, const struct dd_options *dd, uint64_t bytes, double secs)
 		return;
 
 	if (secs > 0)
-		dd_human(rate, sizeof(rate), (double)bytes / secs, 1000);
+		dd_human(rate, sizeof(rate), (uint64_t)((double)bytes / secs),
+		    1000);
 	else
 		snprintf(rate, sizeof(rate), "Infinity B");
 	if (bytes == 1)
@@ -60,8 +89,8 @@ dd_report(FILE *fp, const struct dd_options *dd, uint64_t bytes, double secs)
 	else if (bytes < 1000)
 		fprintf(fp, "%" PRIu64 " bytes copied", bytes);
 	else {
-		dd_human(sibuf, sizeof(sibuf), (double)bytes, 1000);
-		dd_human(iecbuf, sizeof(iecbuf), (double)bytes, 1024);
+		dd_human(sibuf, sizeof(sibuf), bytes, 1000);
+		dd_human(iecbuf, sizeof(iecbuf), bytes, 1024);
 		if (bytes < 1024)
 			fprintf(fp, "%" PRIu64 " bytes (%s) copied", bytes,
 			    sibuf);

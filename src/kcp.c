@@ -233,18 +233,37 @@ progress_cb(void *arg, const struct copy_result *r, enum method m)
 		progress_show(n->prog, r, m, false);
 }
 
+/*
+ * open(2), again after a signal that only asked for a status line or a
+ * progress tick: a FIFO may keep kcp waiting here for long.
+ */
+static int
+xopen(const char *path, int flags, mode_t mode)
+{
+	int fd;
+
+	while ((fd = open(path, flags, mode)) == -1 && errno == EINTR &&
+	    !xio_stop)
+		;
+	return fd;
+}
+
 /* Ask before overwriting; true means go ahead. */
 static bool
 ask_overwrite(const char *dst)
 {
 	char *line = NULL;
 	size_t cap = 0;
+	ssize_t n;
 	bool yes;
 
 	fprintf(stderr, "%s: overwrite '%s'? ", getprogname(), dst);
 	fflush(stderr);
-	yes = getline(&line, &cap, stdin) > 0 &&
-	    (line[0] == 'y' || line[0] == 'Y');
+	/* A progress tick may interrupt the wait for an answer. */
+	while ((n = getline(&line, &cap, stdin)) == -1 && errno == EINTR &&
+	    !xio_stop)
+		clearerr(stdin);
+	yes = n > 0 && (line[0] == 'y' || line[0] == 'Y');
 	free(line);
 	return yes;
 }
@@ -264,7 +283,7 @@ open_dest(const char *dst, int flags, mode_t mode, const struct options *o,
 	*created = false;
 	flags |= O_CLOEXEC;
 	if (o->clobber == CLOBBER_NO || o->dd.excl) {
-		fd = open(dst, flags | O_CREAT | O_EXCL, mode);
+		fd = xopen(dst, flags | O_CREAT | O_EXCL, mode);
 		if (fd == -1 && errno == EEXIST && !o->dd.excl) {
 			if (lstat(dst, &st) == 0 && S_ISLNK(st.st_mode) &&
 			    stat(dst, &st) == -1 && errno == ENOENT) {
@@ -287,7 +306,7 @@ open_dest(const char *dst, int flags, mode_t mode, const struct options *o,
 	/* A new file is the common case: one call creates it. */
 	for (tries = 0; tries < 100; tries++) {
 		if (!o->dd.nocreat) {
-			fd = open(dst, flags | O_CREAT | O_EXCL, mode);
+			fd = xopen(dst, flags | O_CREAT | O_EXCL, mode);
 			if (fd != -1) {
 				*created = true;
 				return fd;
@@ -295,7 +314,7 @@ open_dest(const char *dst, int flags, mode_t mode, const struct options *o,
 			if (errno != EEXIST)
 				break;
 		}
-		fd = open(dst, flags);
+		fd = xopen(dst, flags, 0);
 		if (fd != -1)
 			return fd;
 		if (errno == ENOENT && !o->dd.nocreat) {
@@ -544,6 +563,9 @@ verify(const char *src, const char *dst, int in, int out, off_t ioff,
 
 	if ((a = malloc(VBUF)) == NULL || (b = malloc(VBUF)) == NULL)
 		err(1, "out of memory");
+	/* Plain reads from any offset: no O_DIRECT alignment rules. */
+	(void)fcntl(in, F_SETFL, fcntl(in, F_GETFL) & ~O_DIRECT);
+	(void)fcntl(out, F_SETFL, fcntl(out, F_GETFL) & ~O_DIRECT);
 	(void)posix_fadvise(in, ioff, (off_t)len, POSIX_FADV_SEQUENTIAL);
 	(void)posix_fadvise(out, ooff, (off_t)len, POSIX_FADV_SEQUENTIAL);
 	while (done < len) {
@@ -582,6 +604,19 @@ verify(const char *src, const char *dst, int in, int out, off_t ioff,
 	free(a);
 	free(b);
 	return rc;
+}
+
+/* fd itself if it can be read, else a new read-only one, else -1. */
+static int
+readable_fd(int fd)
+{
+	char proc[64];
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl != -1 && (fl & O_ACCMODE) != O_WRONLY)
+		return fd;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return open(proc, O_RDONLY | O_CLOEXEC);
 }
 
 /* -p: mode, ownership and timestamps from SOURCE; -1 after a message. */
@@ -672,7 +707,7 @@ copy_one(const char *src, const char *dst, struct options *o,
 		return 1;
 	} else if (src_std)
 		fd = STDIN_FILENO;
-	else if ((fd = open(src, O_RDONLY | O_CLOEXEC)) == -1) {
+	else if ((fd = xopen(src, O_RDONLY | O_CLOEXEC, 0)) == -1) {
 		if (!xio_stop)
 			warn("cannot open '%s' for reading", src);
 		return 1;
@@ -689,7 +724,10 @@ copy_one(const char *src, const char *dst, struct options *o,
 	/* --verify reads DEST back; otherwise write-only is enough. */
 	flags = (o->verify ? O_RDWR : O_WRONLY) | (o->dd.dsync ? O_DSYNC : 0);
 	mode = in.type == FT_REG ? (in.st.st_mode & 0777) : 0666;
-	if (dst_std && std_closed[STDOUT_FILENO]) {
+	if (dst_std && o->atomic) {
+		warnx("cannot replace '-' atomically: not a regular file");
+		goto done;
+	} else if (dst_std && std_closed[STDOUT_FILENO]) {
 		errno = EBADF;
 		warn("cannot stat '-'");
 		goto done;
@@ -738,7 +776,7 @@ copy_one(const char *src, const char *dst, struct options *o,
 	truncate_it = !dst_std && out.type == FT_REG && !o->seek_set &&
 	    !o->append && !o->no_truncate;
 	if (o->trunc_at_seek && !dst_std && out.type == FT_REG &&
-	    out.st.st_size > o->seek) {
+	    out.st.st_size != o->seek) {
 		/* dd: seek= truncates there unless conv=notrunc. */
 		if (ftruncate(out.fd, o->seek) == -1) {
 			warn("cannot truncate '%s'", dst);
@@ -829,10 +867,17 @@ copy_one(const char *src, const char *dst, struct options *o,
 			(void)posix_fadvise(out.fd, 0, 0, POSIX_FADV_DONTNEED);
 	}
 	if (rval == 0 && o->verify && in.type == FT_REG &&
-	    out.type == FT_REG && verify(src, dst, in.fd, out.fd,
-	    res.in_start, res.out_start, res.bytes) == -1) {
-		res.err = EIO;
-		rval = 1;
+	    out.type == FT_REG) {
+		/* A write-only DEST (stdout) is read through /proc. */
+		int rfd = readable_fd(out.fd);
+
+		if (rfd != -1 && verify(src, dst, in.fd, rfd, res.in_start,
+		    res.out_start, res.bytes) == -1) {
+			res.err = EIO;
+			rval = 1;
+		}
+		if (rfd != -1 && rfd != out.fd)
+			(void)close(rfd);
 	}
 	if (rval == 0 && xio_stop) {
 		/* A stop asked for after the copy still leaves DEST alone. */

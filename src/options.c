@@ -501,7 +501,7 @@ dd_flags(const char *key, const char *val, struct options *o, bool *bytes,
 static int
 parse_dd(struct options *o, char *err, size_t len)
 {
-	int64_t skip = 0, seek = 0, count = 0, v;
+	int64_t skip = 0, seek = 0, count = 0, bs = 0, v;
 	bool has_count = false, bytes[3] = { false, false, false };
 	bool has_skip = false, has_seek = false;
 	const char *op, *val;
@@ -537,7 +537,7 @@ parse_dd(struct options *o, char *err, size_t len)
 				    "invalid number '%s' in '%s': %s", val,
 				    op, strerror(v == 0 ? EINVAL : ERANGE));
 			if (KEY("bs"))
-				o->dd.ibs = o->dd.obs = v;
+				bs = v;
 			else if (KEY("ibs"))
 				o->dd.ibs = v;
 			else if (KEY("obs"))
@@ -574,6 +574,9 @@ parse_dd(struct options *o, char *err, size_t len)
 			    op);
 #undef KEY
 	}
+	/* As in dd, bs= sets both sizes whatever the order. */
+	if (bs != 0)
+		o->dd.ibs = o->dd.obs = bs;
 	/* Blocks to bytes, refusing products past the largest offset. */
 	if ((has_skip && __builtin_mul_overflow(skip, bytes[0] ? 1 :
 	    o->dd.ibs, &o->skip)) ||
@@ -587,8 +590,6 @@ parse_dd(struct options *o, char *err, size_t len)
 	/* dd truncates at seek= itself; kcp's --seek rule must not. */
 	o->seek_set = false;
 	o->no_truncate = true;
-	if (o->append)
-		o->trunc_at_seek = false;
 	o->copy.bufsize = (size_t)(o->dd.ibs > o->dd.obs ? o->dd.ibs :
 	    o->dd.obs);
 	if (o->copy.bufsize < 65536)

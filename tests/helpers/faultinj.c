@@ -13,7 +13,9 @@
  * ACTION   an errno name (EXDEV) or number: fail with it;
  *	    short: ask the real call for half the length (at least 1 byte);
  *	    short=N: ask the real call for at most N bytes;
- *	    zero: return 0 without calling.
+ *	    zero: return 0 without calling;
+ *	    corrupt: (write and pwrite) hand the real call a copy of the data
+ *	    with its middle byte flipped, as a bad disk or driver would.
  * OPTION   N: the first call to fault is the Nth matching one (default 1);
  *	    xN: fault N calls in a row (default 1); always: every call from
  *	    then on; after=BYTES: let matching calls move BYTES in total (the
@@ -54,7 +56,7 @@
 
 #define MAXRULES	16
 
-enum action { A_ERRNO, A_SHORT, A_ZERO };
+enum action { A_ERRNO, A_SHORT, A_ZERO, A_CORRUPT };
 
 struct rule {
 	char			fn[32];
@@ -192,7 +194,9 @@ rule_parse(char *s)
 	strcpy(r->fn, f);
 	if ((act = strsep(&s, ":")) == NULL)
 		bad(r->fn);
-	if (strcmp(act, "zero") == 0)
+	if (strcmp(act, "corrupt") == 0)
+		r->act = A_CORRUPT;
+	else if (strcmp(act, "zero") == 0)
 		r->act = A_ZERO;
 	else if (strcmp(act, "short") == 0)
 		r->act = A_SHORT;
@@ -280,6 +284,7 @@ matches(const struct rule *r, const char *fn, int fd1, int fd2)
 struct verdict {
 	int	err;		/* fail with this errno, or 0 */
 	bool	zero;		/* return 0 without calling */
+	bool	corrupt;	/* flip a byte of the data written */
 	bool	injected;
 	size_t	len;		/* length to hand the real call */
 };
@@ -287,7 +292,7 @@ struct verdict {
 static struct verdict
 decide(const char *fn, int fd1, int fd2, size_t len)
 {
-	struct verdict	 v = { 0, false, false, len };
+	struct verdict	 v = { 0, false, false, false, len };
 	struct rule	*r;
 	int		 i;
 
@@ -318,6 +323,9 @@ decide(const char *fn, int fd1, int fd2, size_t len)
 			break;
 		case A_ZERO:
 			v.zero = true;
+			break;
+		case A_CORRUPT:
+			v.corrupt = true;
 			break;
 		case A_SHORT:
 			if (r->shortlen != 0 && r->shortlen < v.len)
@@ -415,15 +423,44 @@ read(int fd, void *buf, size_t len)
 	PASS("read", fd, -1, len, real_read(fd, buf, v.len));
 }
 
+/* free() that leaves errno as the real call set it. */
+static void
+saved_free(void *p)
+{
+	int e = errno;
+
+	free(p);
+	errno = e;
+}
+
+/* A copy of buf with its middle byte flipped, or buf when none is due. */
+static const void *
+spoil(const struct verdict *v, const void *buf, void **copy)
+{
+	char *p;
+
+	*copy = NULL;
+	if (!v->corrupt || v->len == 0 || (p = malloc(v->len)) == NULL)
+		return buf;
+	memcpy(p, buf, v->len);
+	p[v->len / 2] ^= 0x55;
+	*copy = p;
+	return p;
+}
+
 ssize_t
 write(int fd, const void *buf, size_t len)
 {
+	void *copy;
+
 	if (!ready)
 		setup();
 	if (fd == 2)
 		return real_write(fd, buf, len);
 	FAULT("write", fd, -1, len);
-	PASS("write", fd, -1, len, real_write(fd, buf, v.len));
+	ret = real_write(fd, spoil(&v, buf, &copy), v.len);
+	saved_free(copy);
+	return done("write", fd, -1, len, ret, &v);
 }
 
 ssize_t
@@ -443,15 +480,23 @@ pread64(int fd, void *buf, size_t len, off64_t off)
 ssize_t
 pwrite(int fd, const void *buf, size_t len, off_t off)
 {
+	void *copy;
+
 	FAULT("pwrite", fd, -1, len);
-	PASS("pwrite", fd, -1, len, real_pwrite(fd, buf, v.len, off));
+	ret = real_pwrite(fd, spoil(&v, buf, &copy), v.len, off);
+	saved_free(copy);
+	return done("pwrite", fd, -1, len, ret, &v);
 }
 
 ssize_t
 pwrite64(int fd, const void *buf, size_t len, off64_t off)
 {
+	void *copy;
+
 	FAULT("pwrite", fd, -1, len);
-	PASS("pwrite", fd, -1, len, real_pwrite64(fd, buf, v.len, off));
+	ret = real_pwrite64(fd, spoil(&v, buf, &copy), v.len, off);
+	saved_free(copy);
+	return done("pwrite", fd, -1, len, ret, &v);
 }
 
 int
