@@ -322,6 +322,10 @@ def run_once(cmd, opt, mode, tmp):
             os.wait4(pid, 0)
             res.ok, res.err = False, 'timed out after %d s' % opt.timeout
             return res
+        except BaseException:                # ^C: leave no tool running
+            os.killpg(pid, signal.SIGKILL)
+            os.wait4(pid, 0)
+            raise
         finally:
             signal.alarm(0)
         kids = []
@@ -459,9 +463,13 @@ def scenario(opt):
         return res
 
     live = lambda: [r for r in rows if not r.fail]
-    for r in live():                                   # warm-up round
-        one(r, 'time')
-    for _ in range(opt.reps):                          # interleaved rounds
+    warm = [one(r, 'time').wall or 0 for r in live()]  # warm-up round
+    # short runs are noisy and cheap: more rounds, up to 5x, ~0.5 s a tool
+    rounds = opt.reps
+    if warm and 0 < max(warm) < 0.1:
+        rounds = min(5 * opt.reps, max(opt.reps, int(0.5 / max(warm))))
+    opt.rounds = rounds
+    for _ in range(rounds):                            # interleaved rounds
         for r in live():
             res = one(r, 'time')
             if res.ok and not r.fail:
@@ -497,6 +505,7 @@ def scenario(opt):
     if opt.extra:
         hdr.append(opt.extra_name)
     print('### %s\n' % opt.title)
+    print('%d rounds.\n' % opt.rounds)
     print('| ' + ' | '.join(hdr) + ' |')
     print('|' + '|'.join(['---'] + ['---:'] * (len(hdr) - 1)) + '|')
     for r in rows:
@@ -524,13 +533,23 @@ def scenario(opt):
 
     # ---- the machine's limits, the commands and their system calls
     lim = []
+    if opt.setup and (opt.limit_write or opt.limit_read):
+        sh(opt.setup)                       # the last output goes: room for the zeros
     if opt.memcpy_bw:
         lim.append('memcpy of %s %s' % (fmt_size(opt.bytes), fmt_t(opt.bytes / opt.memcpy_bw)))
     for d in opt.limit_write or []:
+        try:
+            t = fmt_t(limit_write(d, opt.bytes))
+        except OSError as e:
+            t = 'n/a (%s)' % e.strerror
         lim.append('writing %s of zeros to a new file on %s %s' % (
-            fmt_size(opt.bytes), fs_type(d), fmt_t(limit_write(d, opt.bytes))))
+            fmt_size(opt.bytes), fs_type(d), t))
     for p in opt.limit_read or []:
-        lim.append('splice-only read of the source to /dev/null %s' % fmt_t(limit_read(p)))
+        try:
+            t = fmt_t(limit_read(p))
+        except OSError as e:
+            t = 'n/a (%s)' % e.strerror
+        lim.append('splice-only read of the source to /dev/null %s' % t)
     if lim:
         print('Limits: ' + '; '.join(lim) + '.\n')
     for r in rows:
@@ -594,18 +613,23 @@ def limit_write(d, size, reps=3):
     buf = bytes(CHUNK)
     path = os.path.join(d, 'bench-zeros')
     times = []
-    for _ in range(reps):
+    try:
+        for _ in range(reps):
+            os.sync()
+            t0 = time.perf_counter()
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                left = size
+                while left > 0:
+                    left -= os.write(fd, buf[:min(left, CHUNK)])
+            finally:
+                os.close(fd)
+            times.append(time.perf_counter() - t0)
+            os.unlink(path)
+    finally:
         if os.path.exists(path):
             os.unlink(path)
         os.sync()
-        t0 = time.perf_counter()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        left = size
-        while left > 0:
-            left -= os.write(fd, buf[:min(left, CHUNK)])
-        os.close(fd)
-        times.append(time.perf_counter() - t0)
-        os.unlink(path)
     return statistics.median(times)
 
 

@@ -241,7 +241,6 @@ build_ladder(struct xfer *x, enum method *list)
 		list[n++] = m;
 		return n;
 	}
-	/* The pair's ladder, then methods asked for that it lacks. */
 	/* A list restricts the ladder; only a single method is forced. */
 	want = pair_ladder(x->ii->type, x->oi->type) & o->methods;
 	for (m = 0; m < M_COUNT; m++) {
