@@ -391,6 +391,11 @@ discard(struct xfer *x, int64_t skip)
 	size_t chunk;
 
 	while (skip > 0) {
+		if (xio_stop) {
+			x->err = EINTR;
+			x->err_side = SIDE_UNKNOWN;
+			return -1;
+		}
 		chunk = skip < (int64_t)sizeof(tmp) ? (size_t)skip :
 		    sizeof(tmp);
 		r = xio_read(x->in, tmp, chunk, -1);
@@ -464,6 +469,7 @@ engine_copy(const struct copy_req *req, const struct copy_opts *opts,
 	x.bounded = req->length != LEN_EOF;
 	x.left = x.bounded ? (uint64_t)req->length : UINT64_MAX;
 
+	xio_on_tick(offload_tick, &x);
 	if (x.in_seek) {
 		x.in_pos = req->in_off;
 		if (x.in_pos == OFF_FD &&
@@ -540,6 +546,7 @@ fail_read:
 	res->err_method = M_COUNT;
 	rc = -1;
 out:
+	xio_on_tick(NULL, NULL);
 	offload_drop_cache(&x, true);
 	if (req->set_in_offset && x.in_seek)
 		(void)lseek(x.in, x.in_pos, SEEK_SET);

@@ -568,7 +568,7 @@ verify(const char *src, const char *dst, int in, int out, off_t ioff,
 	(void)fcntl(out, F_SETFL, fcntl(out, F_GETFL) & ~O_DIRECT);
 	(void)posix_fadvise(in, ioff, (off_t)len, POSIX_FADV_SEQUENTIAL);
 	(void)posix_fadvise(out, ooff, (off_t)len, POSIX_FADV_SEQUENTIAL);
-	while (done < len) {
+	while (done < len && !xio_stop) {
 		want = len - done < VBUF ? (size_t)(len - done) : VBUF;
 		ra = xio_read(in, a, want, ioff + (off_t)done);
 		if (ra < 0) {
@@ -603,7 +603,7 @@ verify(const char *src, const char *dst, int in, int out, off_t ioff,
 	}
 	free(a);
 	free(b);
-	return rc;
+	return xio_stop ? -1 : rc;
 }
 
 /* fd itself if it can be read, else a new read-only one, else -1. */
@@ -873,7 +873,7 @@ copy_one(const char *src, const char *dst, struct options *o,
 
 		if (rfd != -1 && verify(src, dst, in.fd, rfd, res.in_start,
 		    res.out_start, res.bytes) == -1) {
-			res.err = EIO;
+			res.err = xio_stop ? EINTR : EIO;
 			rval = 1;
 		}
 		if (rfd != -1 && rfd != out.fd)

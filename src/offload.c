@@ -244,6 +244,17 @@ offload_drop_cache(struct xfer *x, bool force)
 	}
 }
 
+/* A tick that came while a call was blocked (see xio_on_tick). */
+void
+offload_tick(void *arg)
+{
+	struct xfer *x = arg;
+
+	xio_tick = 0;
+	if (x->opts->progress != NULL)
+		x->opts->progress(x->opts->progress_arg, x->res, x->cur);
+}
+
 /*
  * Between two calls: serve a progress tick, drop pages under --nocache,
  * and notice SIGINT or SIGTERM.  True means stop now.
@@ -251,12 +262,8 @@ offload_drop_cache(struct xfer *x, bool force)
 static bool
 pause_point(struct xfer *x)
 {
-	if (xio_tick) {
-		xio_tick = 0;
-		if (x->opts->progress != NULL)
-			x->opts->progress(x->opts->progress_arg, x->res,
-			    x->cur);
-	}
+	if (xio_tick)
+		offload_tick(x);
 	offload_drop_cache(x, false);
 	if (xio_stop) {
 		x->err = EINTR;

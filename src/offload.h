@@ -73,6 +73,9 @@ enum step	off_readwrite(struct xfer *);
 /* Make DEST's range read as zeros (punch, or write zeros). */
 int		offload_zero_range(struct xfer *, off_t, off_t);
 
+/* Serve a progress tick for the transfer x (an xio_on_tick hook). */
+void		offload_tick(void *);
+
 /* --nocache: drop the pages copied so far (all of them when forced). */
 void		offload_drop_cache(struct xfer *, bool);
 

@@ -14,6 +14,30 @@
 volatile sig_atomic_t	xio_stop;
 volatile sig_atomic_t	xio_tick;
 
+static void	(*tick_fn)(void *);
+static void	*tick_arg;
+
+void
+xio_on_tick(void (*fn)(void *), void *arg)
+{
+	tick_fn = fn;
+	tick_arg = arg;
+}
+
+/*
+ * After EINTR: true to restart the call.  A stop request ends it; a tick
+ * is served here, in the loop, never in the handler.
+ */
+static bool
+restart(void)
+{
+	if (xio_stop)
+		return false;
+	if (xio_tick && tick_fn != NULL)
+		tick_fn(tick_arg);
+	return true;
+}
+
 bool
 xio_again(int e)
 {
@@ -31,7 +55,7 @@ xio_wait(int fd, short events)
 		p.revents = 0;
 		if (poll(&p, 1, -1) >= 0)
 			return 0;
-		if (errno != EINTR || xio_stop)
+		if (errno != EINTR || !restart())
 			return -1;
 	}
 }
@@ -62,7 +86,7 @@ xio_read(int fd, void *buf, size_t len, off_t off)
 			n = kcp_sys->pread(fd, buf, len, off);
 		if (n >= 0)
 			return n;
-		if (errno == EINTR && !xio_stop)
+		if (errno == EINTR && restart())
 			continue;
 		if (xio_again(errno)) {
 			if (xio_wait(fd, POLLIN) == -1)
@@ -95,7 +119,7 @@ xio_write_all(int fd, const void *buf, size_t len, off_t off)
 			errno = EIO;
 			return done;
 		}
-		if (errno == EINTR && !xio_stop)
+		if (errno == EINTR && restart())
 			continue;
 		if (xio_again(errno)) {
 			if (xio_wait(fd, POLLOUT) == -1)

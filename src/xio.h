@@ -18,6 +18,13 @@ extern volatile sig_atomic_t	xio_stop;
 extern volatile sig_atomic_t	xio_tick;
 
 /*
+ * While a copy runs, the engine registers what to do for a tick that
+ * interrupts a blocked read, write or wait, so that a status line comes
+ * at once even when the copy is stalled on a pipe.  NULL to unregister.
+ */
+void	xio_on_tick(void (*)(void *), void *);
+
+/*
  * Wait until fd is readable (events POLLIN) or writable (POLLOUT).
  * Returns 0, or -1 with errno set.
  */
