@@ -1420,7 +1420,7 @@ test_short_eintr(void)
 		    M_SENDFILE, { SC_SENDFILE, SC_N } },
 		{ "sendfile file->pipe", K_FILE, K_PIPE, M_COUNT,
 		    M_SENDFILE, { SC_SENDFILE, SC_N } },
-		{ "sendfile file->socket", K_FILE, K_SOCK, M_COUNT,
+		{ "sendfile file->socket", K_FILE, K_SOCK, M_SENDFILE,
 		    M_SENDFILE, { SC_SENDFILE, SC_N } },
 		{ "splice pipe->file", K_PIPE, K_FILE, M_COUNT,
 		    M_SPLICE, { SC_SPLICE, SC_N } },
@@ -1963,8 +1963,9 @@ test_sockets(void)
 	run_init(&r, in, out);
 	run_go(&r);
 	ok_run(&r, n, "file->socket: copied");
-	is_int((long long)r.res.m[M_SENDFILE].bytes, (long long)n,
-	    "file->socket: via sendfile");
+	/* The default ladder reads and writes here: it measured faster. */
+	is_int((long long)r.res.m[M_READWRITE].bytes, (long long)n,
+	    "file->socket: via readwrite");
 	check_out(K_SOCK, &out, &rd, data, n, "file->socket");
 	xclose(&in);
 
