@@ -740,8 +740,13 @@ def cmd_summary(path):
     print()
 
 
+def on_term(signum, frame):
+    raise KeyboardInterrupt()               # clean up children as for ^C
+
+
 def main():
     import argparse
+    signal.signal(signal.SIGTERM, on_term)
     a = sys.argv[1:]
     if not a:
         sys.exit(__doc__)
