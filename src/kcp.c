@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -150,6 +151,32 @@ version(void)
 	exit(close_stdout());
 }
 
+/*
+ * Hold the places of closed standard descriptors with /dev/null opened the
+ * wrong way round, so that no file kcp opens is taken for '-' and using
+ * one fails with EBADF.  One poll(2) tells which are closed.
+ */
+static void
+hold_std_fds(void)
+{
+	struct pollfd p[3];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		p[i].fd = i;
+		p[i].events = 0;
+	}
+	if (poll(p, 3, 0) <= 0)
+		return;
+	for (i = 0; i < 3; i++)
+		if (p[i].revents & POLLNVAL) {
+			std_closed[i] = true;
+			if (open("/dev/null", i == 0 ? O_WRONLY : O_RDONLY) !=
+			    i)
+				exit(1);
+		}
+}
+
 static void
 on_stop(int sig)
 {
@@ -185,10 +212,10 @@ install_signals(const struct options *o)
 	sigemptyset(&sa.sa_mask);
 	/* A signal the caller ignored stays ignored, as with cat and dd. */
 	sa.sa_handler = on_stop;
-	if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-		sigaction(SIGINT, &sa, NULL);
-	if (sigaction(SIGTERM, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-		sigaction(SIGTERM, &sa, NULL);
+	if (sigaction(SIGINT, &sa, &old) == 0 && old.sa_handler == SIG_IGN)
+		sigaction(SIGINT, &old, NULL);
+	if (sigaction(SIGTERM, &sa, &old) == 0 && old.sa_handler == SIG_IGN)
+		sigaction(SIGTERM, &old, NULL);
 	sa.sa_handler = on_status;
 	sigaction(SIGUSR1, &sa, NULL);
 	if (o->progress) {
@@ -366,6 +393,7 @@ atomic_open(const char *dst, int flags, mode_t mode, const struct options *o,
 
 	memset(a, 0, sizeof(*a));
 	a->on = true;
+	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	if (lstat(dst, &st) == 0) {
 		if (o->clobber == CLOBBER_NO)
 			return -2;
@@ -1047,13 +1075,7 @@ main(int argc, char **argv)
 	 * Hold the places of closed standard descriptors, so that no file
 	 * kcp opens is taken for '-'.
 	 */
-	for (rval = 0; rval < 3; rval++)
-		if (fcntl(rval, F_GETFD) == -1 && errno == EBADF) {
-			std_closed[rval] = true;
-			if (open("/dev/null", rval == 0 ? O_WRONLY : O_RDONLY) ==
-			    -1)
-				return 1;
-		}
+	hold_std_fds();
 	/* Whole lines: messages of parallel kcp runs must not interleave. */
 	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 	if (options_parse(argc, argv, &o, msg, sizeof(msg)) == -1)
@@ -1063,7 +1085,6 @@ main(int argc, char **argv)
 	if (o.action == ACT_VERSION)
 		version();
 
-	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	install_signals(&o);
 	rval = o.dd.on ? dd_main(&o) : cp_main(&o);
 	free(o.ops);

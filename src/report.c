@@ -135,7 +135,7 @@ progress_start(struct progress *p, FILE *fp, bool live, bool known,
 	memset(p, 0, sizeof(*p));
 	p->fp = fp;
 	p->live = live;
-	p->tty = isatty(fileno(fp));
+	p->tty = live && isatty(fileno(fp));
 	p->known = known;
 	p->total = total;
 	p->t0 = p->last = report_now();
