@@ -519,14 +519,14 @@ mksrc() {
 	    run -1 --separate-stderr "$KCP" --verify --method=readwrite -B 64K "$SRC" b
 	local err=$stderr
 	! cmp -s "$SRC" b
-	n=$(($(cmp "$SRC" b | sed -n 's/.* byte \([0-9]*\),.*/\1/p') - 1))
+	n=$(($(cmp "$SRC" b | sed -n 's/.* \(byte\|char\) \([0-9]*\),.*/\2/p') - 1))
 	[ "$n" -ge 131072 ] && [ "$n" -lt 196608 ]
 	assert_equal "$err" "kcp: verification failed: '$SRC' and 'b' differ at byte $n"
 	# with ranges the offset counts from the start of the copied range
 	rm -f c
 	KCP_FAULT="pwrite:corrupt:2" LD_PRELOAD=$FAULTINJ \
 	    run -1 --separate-stderr "$KCP" --verify --method=readwrite -B 64K --skip=100 --seek=50 "$SRC" c
-	n=$(($(cmp <(tail -c +101 "$SRC") <(tail -c +51 c) | sed -n 's/.* byte \([0-9]*\),.*/\1/p') - 1))
+	n=$(($(cmp <(tail -c +101 "$SRC") <(tail -c +51 c) | sed -n 's/.* \(byte\|char\) \([0-9]*\),.*/\2/p') - 1))
 	assert_equal "$stderr" "kcp: verification failed: '$SRC' and 'c' differ at byte $n"
 	# --atomic: a copy that fails verification never replaces DEST
 	cp "$OLDC" d
