@@ -408,8 +408,12 @@ dd_number(const char *s, int64_t *out)
 	for (p = s;; p = x + 1) {
 		x = strchr(p, 'x');
 		n = x != NULL ? (size_t)(x - p) : strlen(p);
-		if (n == 0 || n >= sizeof(term)) {
-			errno = n == 0 ? EINVAL : ERANGE;
+		if (n == 0 || strspn(p, "0123456789") + 3 < n) {
+			errno = EINVAL;	/* not digits and a short suffix */
+			return -1;
+		}
+		if (n >= sizeof(term)) {
+			errno = ERANGE;
 			return -1;
 		}
 		memcpy(term, p, n);

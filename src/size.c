@@ -58,6 +58,13 @@ size_parse(const char *s, int64_t *out)
 		s++;
 		n--;
 	}
+	/* The form first: a bad suffix is EINVAL however long the number. */
+	if (*p != '\0' && (strchr(units, toupper((unsigned char)*p)) ==
+	    NULL || (p[1] != '\0' && strcmp(p + 1, "iB") != 0 &&
+	    strcmp(p + 1, "B") != 0))) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (n > MAX_DIGITS) {
 		errno = ERANGE;
 		return -1;

@@ -134,14 +134,14 @@ entries() {
 	[ -n "${FAULTINJ:-}" ] && [ -e "$FAULTINJ" ] || skip "no fault-injection shim (FAULTINJ)"
 	mkdir d
 	cp "$OLDC" d/dest
-	KCP_FAULT="pread:EIO:5" LD_PRELOAD=$FAULTINJ \
-	    run -1 --separate-stderr "$KCP" --atomic --method=readwrite -B 64K "$SRC" d/dest
+	run -1 --separate-stderr env KCP_FAULT="pread:EIO:5" \
+	    LD_PRELOAD="$FAULTINJ" "$KCP" --atomic --method=readwrite -B 64K "$SRC" d/dest
 	assert_equal "$stderr" "kcp: error reading '$SRC': Input/output error"
 	cmp "$OLDC" d/dest
 	assert_equal "$(entries d)" "dest"
 	# a DEST that did not exist still does not
-	KCP_FAULT="pread:EIO:5" LD_PRELOAD=$FAULTINJ \
-	    run -1 "$KCP" --atomic --method=readwrite -B 64K "$SRC" d/new
+	run -1 env KCP_FAULT="pread:EIO:5" \
+	    LD_PRELOAD="$FAULTINJ" "$KCP" --atomic --method=readwrite -B 64K "$SRC" d/new
 	assert_equal "$(entries d)" "dest"
 }
 
@@ -206,6 +206,7 @@ kill_loop() {
 
 @test "--atomic with a named temporary file (no /proc): SIGINT and SIGTERM remove it" {
 	require_root
+	[ "${KCP_ASAN:-0}" = 1 ] && skip "ASan needs /proc"
 	# With /proc hidden, kcp cannot name an O_TMPFILE file at the end and
 	# uses .kcp.PID.XXXXXXXX: check that path too.
 	unshare -m sh -c 'mount -t tmpfs none /proc' 2>/dev/null ||
@@ -515,8 +516,8 @@ mksrc() {
 	local n
 	# readwrite writes a regular DEST with pwrite, 64 KiB a call: the third
 	# call covers bytes [131072, 196608).
-	KCP_FAULT="pwrite:corrupt:3" LD_PRELOAD=$FAULTINJ \
-	    run -1 --separate-stderr "$KCP" --verify --method=readwrite -B 64K "$SRC" b
+	run -1 --separate-stderr env KCP_FAULT="pwrite:corrupt:3" \
+	    LD_PRELOAD="$FAULTINJ" "$KCP" --verify --method=readwrite -B 64K "$SRC" b
 	local err=$stderr
 	! cmp -s "$SRC" b
 	n=$(($(cmp "$SRC" b | sed -n 's/.* \(byte\|char\) \([0-9]*\),.*/\2/p') - 1))
@@ -524,13 +525,13 @@ mksrc() {
 	assert_equal "$err" "kcp: verification failed: '$SRC' and 'b' differ at byte $n"
 	# with ranges the offset counts from the start of the copied range
 	rm -f c
-	KCP_FAULT="pwrite:corrupt:2" LD_PRELOAD=$FAULTINJ \
-	    run -1 --separate-stderr "$KCP" --verify --method=readwrite -B 64K --skip=100 --seek=50 "$SRC" c
+	run -1 --separate-stderr env KCP_FAULT="pwrite:corrupt:2" \
+	    LD_PRELOAD="$FAULTINJ" "$KCP" --verify --method=readwrite -B 64K --skip=100 --seek=50 "$SRC" c
 	n=$(($(cmp <(tail -c +101 "$SRC") <(tail -c +51 c) | sed -n 's/.* \(byte\|char\) \([0-9]*\),.*/\2/p') - 1))
 	assert_equal "$stderr" "kcp: verification failed: '$SRC' and 'c' differ at byte $n"
 	# --atomic: a copy that fails verification never replaces DEST
 	cp "$OLDC" d
-	KCP_FAULT="pwrite:corrupt:3" LD_PRELOAD=$FAULTINJ \
-	    run -1 "$KCP" --verify --atomic --method=readwrite -B 64K "$SRC" d
+	run -1 env KCP_FAULT="pwrite:corrupt:3" \
+	    LD_PRELOAD="$FAULTINJ" "$KCP" --verify --atomic --method=readwrite -B 64K "$SRC" d
 	cmp "$OLDC" d
 }
