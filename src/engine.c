@@ -398,8 +398,14 @@ copy_sparse(struct xfer *x, const enum method *list, int n, bool *gone)
 		if (data >= end)
 			break;
 		hole = kcp_sys->lseek(x->in, data, SEEK_HOLE);
+		if (hole == -1 && !errno_unsupported(errno)) {
+			x->err = errno;
+			x->err_side = SIDE_READ;
+			x->res->err_method = M_COUNT;
+			return -1;
+		}
 		if (hole == -1 || hole > end)
-			hole = end;
+			hole = end;	/* no SEEK_HOLE: the rest is data */
 		x->left = (uint64_t)(hole - data);
 		x->bounded = true;
 		x->eof = false;

@@ -608,6 +608,9 @@ offload_zero_range(struct xfer *x, off_t off, off_t len)
 	if (kcp_sys->fallocate(x->out, FALLOC_FL_PUNCH_HOLE |
 	    FALLOC_FL_KEEP_SIZE, off, len) == 0)
 		return 0;
+	/* Writing zeros answers "cannot punch here", never a real error. */
+	if (!errno_unsupported(errno))
+		return -1;
 	while (len > 0) {
 		chunk = len < (off_t)sizeof(zeros) ? (size_t)len :
 		    sizeof(zeros);
