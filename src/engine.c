@@ -301,9 +301,8 @@ run_ladder(struct xfer *x, const enum method *list, int n, bool *gone)
 			continue;
 		x->cur = list[i];
 		a = &x->res->m[x->cur];
-		if (a->order == 0)
-			a->order = 1 + (unsigned)i;
 		x->err = 0;
+		x->why = NULL;
 		st = fns[x->cur](x);
 		if (st == STEP_DONE) {
 			a->used = true;
@@ -322,7 +321,7 @@ run_ladder(struct xfer *x, const enum method *list, int n, bool *gone)
 			a->err = x->err;
 			last = x->err;
 		}
-		trace(x->opts, x->cur, x->err, NULL);
+		trace(x->opts, x->cur, x->err, x->why);
 	}
 	/* Every method said no: the last errno is the answer. */
 	x->err = last != 0 ? last : EINVAL;
@@ -534,6 +533,9 @@ engine_copy(const struct copy_req *req, const struct copy_opts *opts,
 	}
 	res->in_start = x.in_pos;
 	res->out_start = x.out_pos;
+	/* An O_APPEND DEST is written at its end, as its size was then. */
+	if (!x.out_seek && req->out->type == FT_REG)
+		res->out_start = req->out->st.st_size;
 	x.in_mark = x.in_pos;
 	x.out_mark = x.out_pos;
 	if (x.eof || x.left == 0)

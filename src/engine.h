@@ -81,7 +81,6 @@ struct method_acct {
 	int		err;		/* errno that made the engine leave it */
 	bool		used;		/* moved bytes or reached EOF */
 	bool		left;		/* called and abandoned */
-	unsigned	order;		/* 1 + position in the order first used */
 };
 
 enum err_side { SIDE_UNKNOWN, SIDE_READ, SIDE_WRITE };

@@ -3,8 +3,11 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <linux/fs.h>
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -13,6 +16,7 @@
 int
 fdinfo_get(int fd, struct fdinfo *fi)
 {
+	uint64_t bytes;
 	int fl;
 
 	fi->fd = fd;
@@ -53,28 +57,25 @@ fdinfo_get(int fd, struct fdinfo *fi)
 	 */
 	fi->seekable = fi->type == FT_REG ||
 	    (fi->type == FT_BLK && lseek(fd, 0, SEEK_CUR) != -1);
+	/* A block device's size is its capacity, not st_size (0). */
+	fi->size = fi->st.st_size;
+	if (fi->type == FT_BLK && ioctl(fd, BLKGETSIZE64, &bytes) == 0 &&
+	    bytes <= INT64_MAX)
+		fi->size = (off_t)bytes;
 	return 0;
 }
 
-/* Same file: same device and inode, for files that have contents. */
+/*
+ * Same file: same device and inode for regular files; the same device
+ * (st_rdev) for block devices, whatever node names them.
+ */
 bool
 fdinfo_same(const struct fdinfo *a, const struct fdinfo *b)
 {
-	if (a->type != b->type || (a->type != FT_REG && a->type != FT_BLK))
+	if (a->type != b->type)
 		return false;
-	return a->st.st_dev == b->st.st_dev && a->st.st_ino == b->st.st_ino;
-}
-
-const char *
-fdtype_name(enum fdtype t)
-{
-	switch (t) {
-	case FT_REG:	return "regular file";
-	case FT_BLK:	return "block device";
-	case FT_PIPE:	return "pipe";
-	case FT_SOCK:	return "socket";
-	case FT_CHR:	return "character device";
-	case FT_DIR:	return "directory";
-	default:	return "other";
-	}
+	if (a->type == FT_BLK)
+		return a->st.st_rdev == b->st.st_rdev;
+	return a->type == FT_REG && a->st.st_dev == b->st.st_dev &&
+	    a->st.st_ino == b->st.st_ino;
 }

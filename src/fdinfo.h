@@ -25,10 +25,10 @@ struct fdinfo {
 	bool		 seekable;	/* positions are addressed by offset */
 	bool		 append;	/* O_APPEND is set */
 	bool		 nonblock;	/* O_NONBLOCK is set */
+	off_t		 size;		/* st_size, or a block device's size */
 };
 
 int		 fdinfo_get(int, struct fdinfo *);
 bool		 fdinfo_same(const struct fdinfo *, const struct fdinfo *);
-const char	*fdtype_name(enum fdtype);
 
 #endif

@@ -370,10 +370,12 @@ dir_of(const char *path)
 	char *d;
 
 	if (slash == NULL)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	if ((d = strndup(path, (size_t)(slash - path))) == NULL)
+		d = strdup(".");
+	else if (slash == path)
+		d = strdup("/");
+	else
+		d = strndup(path, (size_t)(slash - path));
+	if (d == NULL)
 		err(1, "out of memory");
 	return d;
 }
@@ -464,7 +466,7 @@ atomic_commit(struct atomic *a, int fd, bool sync_dir)
 			if (linkat(AT_FDCWD, proc, AT_FDCWD, a->tmp,
 			    AT_SYMLINK_FOLLOW) == 0)
 				break;
-			if (errno != EEXIST) {
+			if (errno != EEXIST || i == 99) {
 				free(dir);
 				return -1;
 			}
@@ -534,7 +536,7 @@ static bool
 same_file_ok(const struct options *o, const struct fdinfo *in,
     const struct fdinfo *out, bool src_std, bool dst_std, int64_t *len)
 {
-	int64_t s, d, n, size = in->st.st_size;
+	int64_t s, d, n, size = in->size;
 	off_t cur;
 
 	if (!dst_std && !o->seek_set && !o->append && !o->no_truncate)
@@ -786,6 +788,11 @@ copy_one(const char *src, const char *dst, struct options *o,
 			goto fail_out;
 		}
 	}
+	if ((o->seek_set || o->seek != 0) && dst_std && out.append &&
+	    out.type == FT_REG) {
+		warnx("cannot seek in '-': it is open for appending");
+		goto fail_out;
+	}
 	if ((o->seek_set || o->seek != 0) && !out.seekable) {
 		errno = ESPIPE;
 		warn("cannot seek in '%s'", dst);
@@ -853,14 +860,14 @@ copy_one(const char *src, const char *dst, struct options *o,
 		copts.chunk = 64 << 20;	/* keep the line moving */
 
 	/* What progress can promise: the rest of a regular SOURCE. */
-	known = in.type == FT_REG || o->length_set;
+	known = in.type == FT_REG || in.type == FT_BLK || o->length_set;
 	total = 0;
-	if (in.type == FT_REG) {
+	if (in.type == FT_REG || in.type == FT_BLK) {
 		off_t base = src_std ? lseek(in.fd, 0, SEEK_CUR) : 0;
 
 		base = base < 0 ? 0 : base;
-		total = in.st.st_size > base + o->skip ?
-		    (uint64_t)(in.st.st_size - base - o->skip) : 0;
+		total = in.size > base + o->skip ?
+		    (uint64_t)(in.size - base - o->skip) : 0;
 		if (len != LEN_EOF && (uint64_t)len < total)
 			total = (uint64_t)len;
 	} else if (o->length_set)

@@ -169,13 +169,6 @@ errno_unsupported(int e)
 	}
 }
 
-/* Errors that are always reported: never answered by another path. */
-bool
-errno_terminal(int e)
-{
-	return !errno_unsupported(e) && e != EOVERFLOW;
-}
-
 /* Which side an offload errno speaks of, where it says. */
 static enum err_side
 errno_side(int e)
@@ -190,6 +183,18 @@ errno_side(int e)
 	default:
 		return SIDE_UNKNOWN;
 	}
+}
+
+/*
+ * A side to poll(2) after EAGAIN: anything but a file.  Not only the sides
+ * that were non-blocking at the start: O_NONBLOCK belongs to the open file
+ * description, which another process may change at any time, and poll
+ * returns at once for a side that is ready.
+ */
+static bool
+pollable(const struct fdinfo *fi)
+{
+	return fi->type != FT_REG && fi->type != FT_BLK;
 }
 
 static uint64_t
@@ -298,8 +303,10 @@ want(const struct xfer *x, size_t cap)
 static enum step
 at_zero(struct xfer *x)
 {
+	/* A forced method on an empty file has simply reached its end. */
 	if (moved(x) == 0 && x->ii->type == FT_REG &&
-	    (x->in_size == 0 || x->in_pos < x->in_size)) {
+	    ((x->in_size == 0 && !x->opts->single) ||
+	    x->in_pos < x->in_size)) {
 		x->err = ENODATA;
 		return STEP_NEXT;
 	}
@@ -320,7 +327,7 @@ off_clone(struct xfer *x)
 	off_t len, blk;
 	int r;
 
-	if (x->in_pos >= x->in_size && x->in_size > 0) {
+	if (x->in_pos >= x->in_size && (x->in_size > 0 || x->in_pos > 0)) {
 		x->eof = true;		/* nothing left to share */
 		return STEP_DONE;
 	}
@@ -328,8 +335,9 @@ off_clone(struct xfer *x)
 	if (x->bounded && (uint64_t)len > x->left)
 		len = (off_t)x->left;
 
+	/* FICLONE takes the whole file as it is now: only without a bound. */
 	if (x->in_pos == 0 && x->out_pos == 0 && x->out_fresh_from == 0 &&
-	    len == x->in_size) {
+	    len == x->in_size && !x->bounded) {
 		r = kcp_sys->clone(x->out, x->in);
 	} else {
 		/*
@@ -341,6 +349,7 @@ off_clone(struct xfer *x)
 		    (len % blk != 0 && x->in_pos + len != x->in_size)) {
 			if (x->opts->reflink != REFLINK_ALWAYS) {
 				x->err = 0;	/* not a clone: no call made */
+				x->why = "range not block-aligned";
 				return STEP_NEXT;
 			}
 			x->err = EINVAL;
@@ -387,8 +396,8 @@ off_copy_file_range(struct xfer *x)
 			continue;
 		}
 		if (xio_again(errno)) {
-			if (xio_wait_pair(x->in, x->ii->nonblock, x->out,
-			    x->oi->nonblock) == -1)
+			if (xio_wait_pair(x->in, pollable(x->ii), x->out,
+			    pollable(x->oi)) == -1)
 				return failed(x, errno);
 			continue;
 		}
@@ -423,8 +432,8 @@ off_sendfile(struct xfer *x)
 			continue;
 		}
 		if (xio_again(errno)) {
-			if (xio_wait_pair(x->in, x->ii->nonblock, x->out,
-			    x->oi->nonblock) == -1)
+			if (xio_wait_pair(x->in, pollable(x->ii), x->out,
+			    pollable(x->oi)) == -1)
 				return failed(x, errno);
 			continue;
 		}
@@ -525,7 +534,7 @@ splice_via_pipe(struct xfer *x)
 		return failed(x, errno);
 	while (x->left > 0) {
 		n = splice_once(x, x->in, x->in_seek ? &x->in_pos : NULL,
-		    x->ii->nonblock, ipipe[1], NULL, false,
+		    pollable(x->ii), ipipe[1], NULL, false,
 		    want(x, ipipe_size));
 		if (n == 0)
 			return at_zero(x);
@@ -534,7 +543,7 @@ splice_via_pipe(struct xfer *x)
 		x->left -= (size_t)n;
 		for (pending = (size_t)n; pending > 0; pending -= (size_t)m) {
 			m = splice_once(x, ipipe[0], NULL, false, x->out,
-			    x->out_seek ? &x->out_pos : NULL, x->oi->nonblock,
+			    x->out_seek ? &x->out_pos : NULL, pollable(x->oi),
 			    pending);
 			if (m > 0) {
 				if (account(x, (size_t)m))
@@ -551,6 +560,10 @@ splice_via_pipe(struct xfer *x)
 				return STEP_NEXT;
 			}
 			offload_release();	/* never reuse a dirty pipe */
+			/* SOURCE's offset: just past the bytes copied. */
+			if (x->in_seek)
+				x->in_pos -= (off_t)pending;
+			x->left += pending;
 			return st;
 		}
 	}
@@ -566,8 +579,8 @@ off_splice(struct xfer *x)
 		return splice_via_pipe(x);
 	while (x->left > 0) {
 		n = splice_once(x, x->in, x->in_seek ? &x->in_pos : NULL,
-		    x->ii->nonblock, x->out, x->out_seek ? &x->out_pos : NULL,
-		    x->oi->nonblock, want(x, SPLICE_CAP));
+		    pollable(x->ii), x->out, x->out_seek ? &x->out_pos : NULL,
+		    pollable(x->oi), want(x, SPLICE_CAP));
 		if (n > 0) {
 			if (advance(x, (size_t)n))
 				return STEP_ERROR;

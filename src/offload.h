@@ -60,6 +60,7 @@ struct xfer {
 	struct copy_result	*res;
 	const struct copy_opts	*opts;
 	enum method		 cur;
+	const char		*why;		/* a skip without a call */
 	off_t			 in_mark, out_mark;	/* --nocache: dropped */
 	uint64_t		 drop_at;		/* bytes at last drop */
 };
@@ -81,7 +82,6 @@ void		offload_drop_cache(struct xfer *, bool);
 
 /* Errno rules (SPEC section 5), in one place each. */
 bool		errno_unsupported(int);
-bool		errno_terminal(int);
 
 /* Per-process probe cache. */
 bool		offload_disabled(enum method);
