@@ -8,25 +8,8 @@ bats_require_minimum_version 1.5.0
 
 export KCP
 
-# One reproducible pool of bytes per file (python starts slowly): mkd takes
-# N bytes from an offset that depends on N, so files of different sizes
-# differ, and two files of one size are equal, as with mkdata.
-POOL_SIZE=$((8 * 1024 * 1024))
-
 setup_file() {
-	export POOL="$BATS_FILE_TMPDIR/pool"
-	mkdata "$POOL_SIZE" "$POOL"
-}
-
-# mkd N FILE: like mkdata N FILE.
-mkd() {
-	local n=$1 file=$2
-	if [ "$n" -gt "$POOL_SIZE" ]; then
-		mkdata "$n" "$file"
-		return
-	fi
-	dd if="$POOL" of="$file" iflag=skip_bytes,count_bytes bs=64K \
-	    skip=$(((n * 40503) % (POOL_SIZE - n + 1))) count="$n" status=none
+	make_pool
 }
 
 setup() {
@@ -43,11 +26,6 @@ teardown() {
 	fi
 }
 
-# Fail unless $stderr (from run --separate-stderr) is exactly these lines.
-stderr_is() {
-	local IFS=$'\n'
-	assert_equal "$stderr" "$*"
-}
 
 # A /dev/shm scratch directory on tmpfs, removed by teardown.
 shm_dir() {

@@ -9,36 +9,14 @@ bats_require_minimum_version 1.5.0
 
 export KCP
 
-# One reproducible pool of bytes per file (python starts slowly): mkd takes
-# N bytes from an offset that depends on N, so files of different sizes
-# differ, and two files of one size are equal, as with mkdata.
-POOL_SIZE=$((8 * 1024 * 1024))
-
 setup_file() {
-	export POOL="$BATS_FILE_TMPDIR/pool"
-	mkdata "$POOL_SIZE" "$POOL"
-}
-
-# mkd N FILE: like mkdata N FILE.
-mkd() {
-	local n=$1 file=$2
-	if [ "$n" -gt "$POOL_SIZE" ]; then
-		mkdata "$n" "$file"
-		return
-	fi
-	dd if="$POOL" of="$file" iflag=skip_bytes,count_bytes bs=64K \
-	    skip=$(((n * 40503) % (POOL_SIZE - n + 1))) count="$n" status=none
+	make_pool
 }
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
 }
 
-# Fail unless $stderr (from run --separate-stderr) is exactly these lines.
-stderr_is() {
-	local IFS=$'\n'
-	assert_equal "$stderr" "$*"
-}
 
 # The model.  Writes want.SKIP.SEEK.LEN for every combination: OLD (or
 # nothing, when OLD is '') with SRC[SKIP:SKIP+LEN] written at SEEK.  A copy
