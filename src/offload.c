@@ -321,6 +321,24 @@ advance(struct xfer *x, size_t n)
 	return account(x, n);
 }
 
+/*
+ * After an offload call failed: true to make it again (EINTR with no stop
+ * asked for, EAGAIN once the sides are ready).  False leaves errno for
+ * failed(): EINTR after a stop, which is a real error.
+ */
+static bool
+again(struct xfer *x, int in, bool in_poll, int out, bool out_poll)
+{
+	if (errno == EINTR) {
+		if (!pause_point(x))
+			return true;
+		errno = EINTR;
+		return false;
+	}
+	return xio_again(errno) &&
+	    xio_wait_pair(in, in_poll, out, out_poll) == 0;
+}
+
 enum step
 off_clone(struct xfer *x)
 {
@@ -390,17 +408,9 @@ off_copy_file_range(struct xfer *x)
 		}
 		if (n == 0)
 			return at_zero(x);
-		if (errno == EINTR) {
-			if (pause_point(x))
-				return STEP_ERROR;
+		if (again(x, x->in, pollable(x->ii), x->out,
+		    pollable(x->oi)))
 			continue;
-		}
-		if (xio_again(errno)) {
-			if (xio_wait_pair(x->in, pollable(x->ii), x->out,
-			    pollable(x->oi)) == -1)
-				return failed(x, errno);
-			continue;
-		}
 		return failed(x, errno);
 	}
 	return STEP_DONE;
@@ -426,17 +436,9 @@ off_sendfile(struct xfer *x)
 		}
 		if (n == 0)
 			return at_zero(x);
-		if (errno == EINTR) {
-			if (pause_point(x))
-				return STEP_ERROR;
+		if (again(x, x->in, pollable(x->ii), x->out,
+		    pollable(x->oi)))
 			continue;
-		}
-		if (xio_again(errno)) {
-			if (xio_wait_pair(x->in, pollable(x->ii), x->out,
-			    pollable(x->oi)) == -1)
-				return failed(x, errno);
-			continue;
-		}
 		return failed(x, errno);
 	}
 	return STEP_DONE;
@@ -444,8 +446,8 @@ off_sendfile(struct xfer *x)
 
 /* Splice once, restarting on EINTR and waiting out EAGAIN. */
 static ssize_t
-splice_once(struct xfer *x, int in, off_t *inoff, bool in_nb, int out,
-    off_t *outoff, bool out_nb, size_t len)
+splice_once(struct xfer *x, int in, off_t *inoff, bool in_poll, int out,
+    off_t *outoff, bool out_poll, size_t len)
 {
 	ssize_t n;
 
@@ -454,16 +456,8 @@ splice_once(struct xfer *x, int in, off_t *inoff, bool in_nb, int out,
 		    SPLICE_F_MOVE | SPLICE_F_MORE);
 		if (n >= 0)
 			return n;
-		if (errno == EINTR) {
-			if (pause_point(x))
-				return -1;
+		if (again(x, in, in_poll, out, out_poll))
 			continue;
-		}
-		if (xio_again(errno)) {
-			if (xio_wait_pair(in, in_nb, out, out_nb) == -1)
-				return -1;
-			continue;
-		}
 		return -1;
 	}
 }
