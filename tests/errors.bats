@@ -12,8 +12,6 @@ setup_file() {
 	make_pool
 }
 
-USAGE_HINT="Try 'kcp --help' for more information."
-
 setup() {
 	cd "$BATS_TEST_TMPDIR"
 }

@@ -72,25 +72,6 @@ on_shm() {
 	cd "$SHMDIR" || return 1
 }
 
-# expect_copy OUT OLD SRC SEEK SKIP LEN: write to OUT what DEST must hold
-# after copying SRC[SKIP, SKIP+LEN) to offset SEEK of a DEST whose prior
-# contents were OLD ('-': none, or truncated).  LEN '-' means to EOF.
-expect_copy() {
-	python3 - "$@" <<'PY'
-import sys
-out, old, src, seek, skip, n = sys.argv[1:7]
-buf = bytearray(b"" if old == "-" else open(old, "rb").read())
-data = open(src, "rb").read()[int(skip):]
-if n != "-":
-    data = data[:int(n)]
-seek = int(seek)
-end = seek + len(data)
-if len(buf) < end:
-    buf.extend(bytes(end - len(buf)))
-buf[seek:end] = data
-open(out, "wb").write(buf)
-PY
-}
 
 # The verbose line of a successful copy of N bytes from 'a' to 'b', with
 # the "via ..." part as the regular expression VIA.

@@ -387,16 +387,6 @@ start_throttled() {
 	BGPIDS+=("$KPID")
 }
 
-# wait_size FILE BYTES: wait (at most 10 s) until FILE holds BYTES.
-wait_size() {
-	local i
-	for ((i = 0; i < 1000; i++)); do
-		[ -f "$1" ] && [ "$(stat -c %s "$1")" -ge "$2" ] && return 0
-		sleep 0.01
-	done
-	echo "$1 never reached $2 bytes" >&2
-	return 1
-}
 
 # wait_for PID SECONDS: wait for the process; status in $rc; fails past
 # SECONDS.

@@ -65,3 +65,37 @@ stderr_is() {
 	local IFS=$'\n'
 	assert_equal "$stderr" "$*"
 }
+
+# The usage hint that follows every usage error.
+USAGE_HINT="Try 'kcp --help' for more information."
+
+# expect_copy OUT OLD SRC SEEK SKIP N: write to OUT what a copy of N bytes
+# (or "-": to the end) of SRC from SKIP, written at SEEK over OLD (or "-":
+# nothing), must give.
+expect_copy() {
+	python3 - "$@" <<'PY'
+import sys
+out, old, src, seek, skip, n = sys.argv[1:7]
+buf = bytearray(b"" if old == "-" else open(old, "rb").read())
+data = open(src, "rb").read()[int(skip):]
+if n != "-":
+    data = data[:int(n)]
+seek = int(seek)
+end = seek + len(data)
+if len(buf) < end:
+    buf.extend(bytes(end - len(buf)))
+buf[seek:end] = data
+open(out, "wb").write(buf)
+PY
+}
+
+# wait_size FILE BYTES: wait (at most 10 s) until FILE holds BYTES.
+wait_size() {
+	local i
+	for ((i = 0; i < 1000; i++)); do
+		[ -f "$1" ] && [ "$(stat -c %s "$1")" -ge "$2" ] && return 0
+		sleep 0.01
+	done
+	echo "$1 never reached $2 bytes" >&2
+	return 1
+}
