@@ -343,3 +343,52 @@ size_matrix() {
 	kcp -f src dst
 	cmp src dst
 }
+
+# ------------------------------------------------- found in code review
+
+@test "an empty file copies with every forced method" {
+	: >empty
+	for m in copy_file_range sendfile splice readwrite; do
+		rm -f out
+		run -0 --separate-stderr "$KCP" --method=$m empty out
+		assert_file_exists out
+		[ ! -s out ]
+	done
+}
+
+@test "--seek on a '>>' standard output is refused, the file untouched" {
+	printf hello >g
+	mkd 100 a
+	run -1 --separate-stderr bash -c '"$KCP" --seek=10 a - >>g'
+	stderr_is "kcp: cannot seek in '-': it is open for appending"
+	[ "$(cat g)" = hello ]
+}
+
+@test "--verify of a '>>' standard output compares the bytes appended" {
+	printf hello >g
+	mkd 100000 a
+	run -0 --separate-stderr bash -c '"$KCP" --verify a - >>g'
+	{ printf hello; cat a; } | cmp - g
+}
+
+@test "a block device onto itself: tail to front, and two nodes are one file" {
+	require_root
+	[ -e /dev/loop-control ] || skip "no loop devices"
+	mkd 4194304 img
+	local dev
+	dev=$(losetup -f --show img 2>/dev/null) || skip "losetup failed"
+	python3 -c 'import sys; d = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(d[1 << 20:2 << 20] + d[1 << 20:])' img expect
+	run --separate-stderr "$KCP" --no-truncate --skip=1M -l 1M "$dev" "$dev"
+	local rc=$status
+	head -c 4194304 "$dev" >got
+	mknod node b "$((16#$(stat -c '%t' "$dev")))" \
+	    "$((16#$(stat -c '%T' "$dev")))"
+	run --separate-stderr "$KCP" --no-truncate --seek=2M "$dev" node
+	local rc2=$status err2=$stderr
+	losetup -d "$dev"
+	[ "$rc" = 0 ]
+	cmp expect got
+	[ "$rc2" = 1 ]
+	assert_equal "$err2" "kcp: '$dev' and 'node' are the same file"
+}
