@@ -1,7 +1,7 @@
 /*
- * dd's closing lines.  Scripts parse these, so they follow dd's own format
- * ("3.1 MB", "3.0 MiB", lower-case "kB"), which humanize_number does not
- * produce; hence the small formatter here.
+ * dd mode's copy and dd's closing lines.  Scripts parse these, so they
+ * follow dd's own format ("3.1 MB", "3.0 MiB", lower-case "kB"), which
+ * humanize_number does not produce; hence the small formatter here.
  */
 #include "config.h"
 
@@ -9,6 +9,8 @@
 #include <stdio.h>
 
 #include "dd.h"
+#include "job.h"
+#include "report.h"
 
 /*
  * dd's human-readable form: autoscaled, one decimal below 10, rounded to
@@ -99,4 +101,19 @@ dd_report(FILE *fp, const struct dd_options *dd, uint64_t bytes, double secs)
 			    sibuf, iecbuf);
 	}
 	fprintf(fp, ", %g s, %s/s\n", secs, rate);
+}
+
+int
+dd_main(struct options *o)
+{
+	uint64_t bytes = UINT64_MAX;
+	double t0 = report_now();
+	int rval;
+
+	rval = job_copy(o->dd.in != NULL ? o->dd.in : "-",
+	    o->dd.out != NULL ? o->dd.out : "-", o, &bytes);
+	/* As dd: no record lines when the files could not be opened. */
+	if (bytes != UINT64_MAX)
+		dd_report(stderr, &o->dd, bytes, report_now() - t0);
+	return rval;
 }

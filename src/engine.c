@@ -1,126 +1,46 @@
 /*
  * The method ladder and its policy: which kernel paths apply to a pair of
  * descriptors, in what order, when to leave one for the next, and the
- * per-method account.  Sparse SOURCEs are walked region by region here;
- * each data region goes down the same ladder.
+ * per-method account; the pause points between calls (progress ticks,
+ * stop requests, --nocache).
  */
 #include "config.h"
 
-#include <sys/utsname.h>
-#include <sys/vfs.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "engine.h"
-#include "offload.h"
+#include "sys.h"
+#include "xfer.h"
 #include "xio.h"
 
 /* Filesystems that cannot share extents: FICLONE would only say no. */
 #define EXT4_MAGIC	0xEF53
 #define TMPFS_MAGIC	0x01021994
 
-static const char *const names[M_COUNT] = {
-	[M_REFLINK] = "reflink",
-	[M_COPY_FILE_RANGE] = "copy_file_range",
-	[M_SENDFILE] = "sendfile",
-	[M_SPLICE] = "splice",
-	[M_READWRITE] = "readwrite",
-};
+/* Drop copied pages every so often under --nocache. */
+#define DROP_EVERY	((uint64_t)32 << 20)
 
 typedef enum step (*method_fn)(struct xfer *);
 
 static const method_fn fns[M_COUNT] = {
-	[M_REFLINK] = off_clone,
-	[M_COPY_FILE_RANGE] = off_copy_file_range,
-	[M_SENDFILE] = off_sendfile,
-	[M_SPLICE] = off_splice,
-	[M_READWRITE] = off_readwrite,
+	[M_REFLINK] = offload_clone,
+	[M_COPY_FILE_RANGE] = offload_copy_file_range,
+	[M_SENDFILE] = offload_sendfile,
+	[M_SPLICE] = offload_splice,
+	[M_READWRITE] = offload_readwrite,
 };
 
-const char *
-method_name(enum method m)
-{
-	return m < M_COUNT ? names[m] : "none";
-}
-
-/* Parse "auto" or a comma list of method tokens. */
-int
-method_parse_list(const char *s, unsigned *set, bool *single)
-{
-	char *copy, *tok, *save;
-	unsigned bits = 0;
-	int count = 0, m;
-
-	if (strcmp(s, "auto") == 0) {
-		*set = M_ALL;
-		*single = false;
-		return 0;
-	}
-	if ((copy = strdup(s)) == NULL)
-		return -1;
-	for (tok = strtok_r(copy, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
-		for (m = 0; m < M_COUNT; m++)
-			if (strcmp(tok, names[m]) == 0)
-				break;
-		if (m == M_COUNT) {
-			free(copy);
-			errno = EINVAL;
-			return -1;
-		}
-		if (!(bits & M_BIT(m)))
-			count++;
-		bits |= M_BIT(m);
-	}
-	free(copy);
-	if (bits == 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	*single = count == 1;
-	/* readwrite is the last resort unless one method was asked for. */
-	*set = *single ? bits : bits | M_BIT(M_READWRITE);
-	return 0;
-}
-
-/*
- * copy_file_range before Linux 5.3 had other cross-file semantics; it is
- * not used there.  Read once per process.
- */
-static bool
-kernel_has_cfr(void)
-{
-	static int known = -1;
-	struct utsname u;
-	int major = 0, minor = 0;
-
-	if (known == -1) {
-		known = 0;
-		if (uname(&u) == 0 &&
-		    sscanf(u.release, "%d.%d", &major, &minor) == 2)
-			known = major > 5 || (major == 5 && minor >= 3);
-	}
-	return known;
-}
-
-static bool
-is_file(enum fdtype t)
-{
-	return t == FT_REG || t == FT_BLK;
-}
-
-/* The ladder of SPEC section 5 for a pair of descriptor types. */
+/* The ladder for a pair of descriptor types (kcp(1), THE METHOD LADDER). */
 static unsigned
 pair_ladder(enum fdtype in, enum fdtype out)
 {
 	switch (in) {
 	case FT_REG:
 	case FT_BLK:
-		if (is_file(out))
+		if (fdinfo_is_file(out))
 			return M_BIT(M_REFLINK) | M_BIT(M_COPY_FILE_RANGE) |
 			    M_BIT(M_SENDFILE) | M_BIT(M_READWRITE);
 		if (out == FT_PIPE)
@@ -130,11 +50,11 @@ pair_ladder(enum fdtype in, enum fdtype out)
 	case FT_PIPE:
 		return M_BIT(M_SPLICE) | M_BIT(M_READWRITE);
 	case FT_SOCK:
-		if (is_file(out) || out == FT_PIPE || out == FT_SOCK)
+		if (fdinfo_is_file(out) || out == FT_PIPE || out == FT_SOCK)
 			return M_BIT(M_SPLICE) | M_BIT(M_READWRITE);
 		return M_BIT(M_READWRITE);
 	case FT_CHR:
-		if (is_file(out))
+		if (fdinfo_is_file(out))
 			return M_BIT(M_SENDFILE) | M_BIT(M_SPLICE) |
 			    M_BIT(M_READWRITE);
 		if (out == FT_PIPE)
@@ -165,11 +85,37 @@ fs_type(int fd, dev_t dev)
 
 	if (last_type != -1 && dev == last_dev)
 		return last_type;
-	if (fstatfs(fd, &sf) == -1)
+	if (kcp_sys->fstatfs(fd, &sf) == -1)
 		return 0;
 	last_dev = dev;
 	last_type = (long)sf.f_type;
 	return last_type;
+}
+
+/* Why a clone cannot run on this copy, or NULL (see policy()). */
+static const char *
+policy_reflink(const struct xfer *x, bool *hard)
+{
+	const struct copy_opts *o = x->opts;
+	long ftype;
+
+	if (o->reflink == REFLINK_NEVER)
+		return "--reflink=never";
+	if (x->in_fi->type != FT_REG || x->out_fi->type != FT_REG)
+		return "not two regular files";
+	if (o->reflink == REFLINK_ALWAYS)
+		return NULL;
+	if (o->sparse != SPARSE_AUTO)
+		return "--sparse=always/never asks for written blocks";
+	*hard = false;
+	ftype = fs_type(x->out, x->out_fi->st.st_dev);
+	if (ftype == EXT4_MAGIC || ftype == TMPFS_MAGIC)
+		return "the filesystem cannot share extents";
+	/* btrfs subvolumes differ in st_dev yet can share extents. */
+	if (x->in_fi->st.st_dev != x->out_fi->st.st_dev &&
+	    fs_type(x->in, x->in_fi->st.st_dev) != ftype)
+		return "not on the same filesystem";
+	return NULL;
 }
 
 /*
@@ -181,31 +127,17 @@ static const char *
 policy(const struct xfer *x, enum method m, bool *hard)
 {
 	const struct copy_opts *o = x->opts;
-	long ftype;
+	const char *why = NULL;
 
 	*hard = true;
-	if (x->oi->type == FT_REG && x->oi->append && m != M_READWRITE)
+	if (x->out_fi->type == FT_REG && x->out_fi->append &&
+	    m != M_READWRITE)
 		return "DEST is open for appending";
 	if (o->direct && m != M_READWRITE)
 		return "--direct moves data with read and write";
 	switch (m) {
 	case M_REFLINK:
-		if (o->reflink == REFLINK_NEVER)
-			return "--reflink=never";
-		if (x->ii->type != FT_REG || x->oi->type != FT_REG)
-			return "not two regular files";
-		if (o->reflink == REFLINK_ALWAYS)
-			return NULL;
-		if (o->sparse != SPARSE_AUTO)
-			return "--sparse=always/never asks for written blocks";
-		*hard = false;
-		ftype = fs_type(x->out, x->oi->st.st_dev);
-		if (ftype == EXT4_MAGIC || ftype == TMPFS_MAGIC)
-			return "the filesystem cannot share extents";
-		/* btrfs subvolumes differ in st_dev yet can share extents. */
-		if (x->ii->st.st_dev != x->oi->st.st_dev &&
-		    fs_type(x->in, x->ii->st.st_dev) != ftype)
-			return "not on the same filesystem";
+		why = policy_reflink(x, hard);
 		break;
 	case M_COPY_FILE_RANGE:
 		if (o->reflink == REFLINK_NEVER)
@@ -214,64 +146,76 @@ policy(const struct xfer *x, enum method m, bool *hard)
 			return "--sparse=never (it may keep holes)";
 		if (o->sparse == SPARSE_ALWAYS)
 			return "--sparse=always (it cannot see zeros)";
-		if (!kernel_has_cfr())
+		if (!sys_kernel_has_cfr())
 			return "kernel older than 5.3";
 		*hard = false;
-		if (x->ii->type != FT_REG || x->oi->type != FT_REG)
+		if (x->in_fi->type != FT_REG || x->out_fi->type != FT_REG)
 			return "not two regular files";
 		break;
 	case M_SENDFILE:
 	case M_SPLICE:
-		if (o->sparse == SPARSE_ALWAYS && x->oi->type == FT_REG)
+		if (o->sparse == SPARSE_ALWAYS && x->out_fi->type == FT_REG)
 			return "--sparse=always (it cannot see zeros)";
 		break;
 	default:
 		break;
 	}
+	if (why != NULL)
+		return why;
 	*hard = false;
-	if (offload_disabled(m))
+	if (sys_disabled(m))
 		return "unavailable in this process";
-	if (m != M_READWRITE && x->ii->type == FT_REG && x->in_size == 0)
+	if (m != M_READWRITE && x->in_fi->type == FT_REG && x->in_size == 0)
 		return "SOURCE looks empty and may be synthetic (/proc)";
 	return NULL;
 }
 
-/* The methods to try, in order, for this copy. */
+/* One method, forced: --method with one token, or --reflink=always. */
 static int
-build_ladder(struct xfer *x, enum method *list)
+build_forced(struct xfer *x)
 {
 	const struct copy_opts *o = x->opts;
-	unsigned want, m;
 	const char *why;
+	enum method m;
+	bool hard;
+
+	if (o->reflink == REFLINK_ALWAYS)
+		m = M_REFLINK;
+	else
+		m = (enum method)__builtin_ctz(o->methods);
+	why = policy(x, m, &hard);
+	if (why != NULL && hard) {
+		trace(o, m, 0, why);
+		return 0;
+	}
+	x->ladder[0] = m;
+	return 1;
+}
+
+/* The methods to try, in order, for this copy; their number. */
+static int
+build_ladder(struct xfer *x)
+{
+	const struct copy_opts *o = x->opts;
+	enum fdtype in = x->in_fi->type, out = x->out_fi->type;
+	const char *why;
+	unsigned want;
+	enum method m;
 	bool hard;
 	int n = 0;
 
-	if (o->single || o->reflink == REFLINK_ALWAYS) {
-		/* One method, forced: a clone or nothing under --reflink. */
-		for (m = 0; m < M_COUNT; m++)
-			if (o->methods & M_BIT(m))
-				break;
-		if (o->reflink == REFLINK_ALWAYS)
-			m = M_REFLINK;
-		why = policy(x, m, &hard);
-		if (why != NULL && hard) {
-			trace(o, m, 0, why);
-			return 0;
-		}
-		list[n++] = m;
-		return n;
-	}
+	if (o->single || o->reflink == REFLINK_ALWAYS)
+		return build_forced(x);
 	/* A list restricts the ladder; only a single method is forced. */
-	want = pair_ladder(x->ii->type, x->oi->type) & o->methods;
+	want = pair_ladder(in, out) & o->methods;
 	/*
 	 * Where the benchmark (bench/run) found reads and writes of 1 MiB
 	 * faster than the offload calls, the default ladder starts there:
 	 * a character device (/dev/zero) into a file, scenario 9, and a
 	 * file into a socket, scenario 10.  A --method list keeps them.
 	 */
-	if (o->methods == M_ALL &&
-	    ((x->ii->type == FT_CHR && is_file(x->oi->type)) ||
-	    (is_file(x->ii->type) && x->oi->type == FT_SOCK)))
+	if (o->methods == M_ALL && ((in == FT_CHR && fdinfo_is_file(out)) ||
+	    (fdinfo_is_file(in) && out == FT_SOCK)))
 		want = M_BIT(M_READWRITE);
 	for (m = 0; m < M_COUNT; m++) {
 		if (!(want & M_BIT(m)))
@@ -280,26 +224,27 @@ build_ladder(struct xfer *x, enum method *list)
 			trace(o, m, 0, why);
 			continue;
 		}
-		list[n++] = m;
+		x->ladder[n++] = m;
 	}
 	return n;
 }
 
 /*
- * Run the ladder over x's current range.  Returns 0 when the range is
- * copied or SOURCE ended, -1 on error.
+ * Run the first n rungs of the ladder over x's current range, skipping
+ * methods already left.  Returns 0 when the range is copied or SOURCE
+ * ended, -1 on error.
  */
 static int
-run_ladder(struct xfer *x, const enum method *list, int n, bool *gone)
+run_rungs(struct xfer *x, int n)
 {
 	struct method_acct *a;
 	enum step st;
 	int i, last = 0;
 
 	for (i = 0; i < n; i++) {
-		if (gone[list[i]])
+		if (x->gone[x->ladder[i]])
 			continue;
-		x->cur = list[i];
+		x->cur = x->ladder[i];
 		a = &x->res->m[x->cur];
 		x->err = 0;
 		x->why = NULL;
@@ -313,7 +258,7 @@ run_ladder(struct xfer *x, const enum method *list, int n, bool *gone)
 			return -1;
 		}
 		/* Left: remember why, unless no call was made at all. */
-		gone[x->cur] = true;
+		x->gone[x->cur] = true;
 		if (a->bytes > 0)
 			a->used = true;
 		if (x->err != 0) {
@@ -330,6 +275,79 @@ run_ladder(struct xfer *x, const enum method *list, int n, bool *gone)
 	return -1;
 }
 
+int
+xfer_run_ladder(struct xfer *x)
+{
+	return run_rungs(x, x->rungs);
+}
+
+/* Serve a progress tick (also from xio, while a call is blocked). */
+static void
+tick(void *arg)
+{
+	struct xfer *x = arg;
+
+	xio_tick = 0;
+	if (x->opts->progress != NULL)
+		x->opts->progress(x->opts->progress_arg, x->res, x->cur);
+}
+
+/* --nocache: drop the pages copied so far (all of them when forced). */
+static void
+drop_cache(struct xfer *x, bool force)
+{
+	if (!x->opts->nocache ||
+	    (!force && x->res->bytes - x->drop_at < DROP_EVERY))
+		return;
+	x->drop_at = x->res->bytes;
+	if (x->in_seek && x->in_pos > x->in_mark) {
+		(void)kcp_sys->fadvise(x->in, x->in_mark,
+		    x->in_pos - x->in_mark, POSIX_FADV_DONTNEED);
+		x->in_mark = x->in_pos;
+	}
+	if (x->out_seek && x->out_pos > x->out_mark) {
+		/* Dirty pages cannot be dropped: write them out first. */
+		(void)kcp_sys->sync_range(x->out, x->out_mark,
+		    x->out_pos - x->out_mark, SYNC_FILE_RANGE_WAIT_BEFORE |
+		    SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+		(void)kcp_sys->fadvise(x->out, x->out_mark,
+		    x->out_pos - x->out_mark, POSIX_FADV_DONTNEED);
+		x->out_mark = x->out_pos;
+	}
+}
+
+bool
+xfer_pause(struct xfer *x)
+{
+	if (xio_tick)
+		tick(x);
+	drop_cache(x, false);
+	if (xio_stop) {
+		x->err = EINTR;
+		x->err_side = SIDE_UNKNOWN;
+		return true;
+	}
+	return false;
+}
+
+bool
+xfer_account(struct xfer *x, uint64_t n)
+{
+	x->res->m[x->cur].bytes += n;
+	x->res->bytes += n;
+	return xfer_pause(x);
+}
+
+/* Record a failure that is no method's doing; returns -1. */
+static int
+fail(struct xfer *x, int err, enum err_side side)
+{
+	x->err = err;
+	x->err_side = side;
+	x->res->err_method = M_NONE;
+	return -1;
+}
+
 /* Grow DEST to its final size where the copy ended in a hole. */
 static int
 finish_size(struct xfer *x)
@@ -338,82 +356,10 @@ finish_size(struct xfer *x)
 
 	if (!x->extend)
 		return 0;
-	if (fstat(x->out, &st) == -1)
-		return -1;
-	if (st.st_size < x->out_pos && ftruncate(x->out, x->out_pos) == -1)
-		return -1;
-	return 0;
-}
-
-/*
- * Walk SOURCE's data regions with SEEK_DATA/SEEK_HOLE: data goes down the
- * ladder, holes stay holes (or become zeros over old DEST bytes).
- */
-static int
-copy_sparse(struct xfer *x, const enum method *list, int n, bool *gone)
-{
-	off_t end, data, hole, len;
-	uint64_t total = x->left;
-
-	end = x->in_size;
-	if (x->in_pos >= end) {
-		x->eof = true;		/* skipped past SOURCE's end */
-		x->left = 0;
-		return 0;
-	}
-	if (x->bounded && (uint64_t)(end - x->in_pos) > total)
-		end = x->in_pos + (off_t)total;
-	while (x->in_pos < end) {
-		data = kcp_sys->lseek(x->in, x->in_pos, SEEK_DATA);
-		if (data == -1) {
-			if (errno != ENXIO && !errno_unsupported(errno)) {
-				x->err = errno;
-				x->err_side = SIDE_READ;
-				x->res->err_method = M_COUNT;
-				return -1;
-			}
-			if (errno != ENXIO) {
-				/* No SEEK_DATA here: the rest is data. */
-				x->left = (uint64_t)(end - x->in_pos);
-				x->bounded = true;
-				return run_ladder(x, list, n, gone);
-			}
-			data = end;
-		}
-		if (data > end)
-			data = end;
-		if (data > x->in_pos) {
-			len = data - x->in_pos;
-			if (offload_zero_range(x, x->out_pos, len) == -1) {
-				x->err = errno;
-				x->err_side = SIDE_WRITE;
-				x->res->err_method = M_READWRITE;
-				return -1;
-			}
-			x->in_pos += len;
-			x->out_pos += len;
-			x->res->bytes += (uint64_t)len;
-		}
-		if (data >= end)
-			break;
-		hole = kcp_sys->lseek(x->in, data, SEEK_HOLE);
-		if (hole == -1 && !errno_unsupported(errno)) {
-			x->err = errno;
-			x->err_side = SIDE_READ;
-			x->res->err_method = M_COUNT;
-			return -1;
-		}
-		if (hole == -1 || hole > end)
-			hole = end;	/* no SEEK_HOLE: the rest is data */
-		x->left = (uint64_t)(hole - data);
-		x->bounded = true;
-		x->eof = false;
-		if (run_ladder(x, list, n, gone) == -1)
-			return -1;
-		if (x->eof)
-			break;	/* SOURCE shrank under us */
-	}
-	x->left = 0;
+	if (kcp_sys->fstat(x->out, &st) == -1 ||
+	    (st.st_size < x->out_pos &&
+	    kcp_sys->ftruncate(x->out, x->out_pos) == -1))
+		return fail(x, errno, SIDE_WRITE);
 	return 0;
 }
 
@@ -425,6 +371,7 @@ discard(struct xfer *x, int64_t skip)
 	ssize_t r;
 	size_t chunk;
 
+	x->res->err_method = M_READWRITE;
 	while (skip > 0) {
 		if (xio_stop) {
 			x->err = EINTR;
@@ -441,10 +388,11 @@ discard(struct xfer *x, int64_t skip)
 		}
 		if (r == 0) {
 			x->eof = true;
-			return 0;
+			break;
 		}
 		skip -= r;
 	}
+	x->res->err_method = M_NONE;
 	return 0;
 }
 
@@ -456,9 +404,9 @@ grow_pipe(const struct fdinfo *fi, size_t size)
 
 	if (fi->type != FT_PIPE)
 		return;
-	cur = fcntl(fi->fd, F_GETPIPE_SZ);
+	cur = kcp_sys->fcntl(fi->fd, F_GETPIPE_SZ, 0);
 	if (cur != -1 && (size_t)cur < size)
-		(void)fcntl(fi->fd, F_SETPIPE_SZ, (int)size);
+		(void)kcp_sys->fcntl(fi->fd, F_SETPIPE_SZ, (int)size);
 }
 
 static bool
@@ -468,132 +416,139 @@ likely_sparse(const struct fdinfo *fi)
 	    (off_t)fi->st.st_blocks * 512 < fi->st.st_size;
 }
 
+/* Fill x from the request; the buffer size fits --sparse=always. */
+static void
+xfer_init(struct xfer *x, const struct copy_req *req,
+    const struct copy_opts *opts, struct copy_result *res)
+{
+	size_t blk;
+
+	memset(res, 0, sizeof(*res));
+	res->err_method = M_NONE;
+	memset(x, 0, sizeof(*x));
+	x->in = req->in->fd;
+	x->out = req->out->fd;
+	x->in_fi = req->in;
+	x->out_fi = req->out;
+	x->res = res;
+	x->opts = opts;
+	x->cur = M_NONE;
+	x->bufsize = opts->bufsize > 0 ? opts->bufsize : KCP_BUFSIZE_DEFAULT;
+	if (opts->sparse == SPARSE_ALWAYS) {
+		/* Room for whole blocks of DEST, to find the zero ones. */
+		blk = fdinfo_blksize(req->out);
+		if (x->bufsize < 2 * blk)
+			x->bufsize = 2 * blk;
+		x->bufsize = (x->bufsize + blk - 1) / blk * blk;
+	}
+	x->in_seek = req->in->seekable;
+	/* An inherited O_APPEND descriptor keeps its semantics: write(2). */
+	x->out_seek = req->out->seekable && !req->out->append;
+	x->in_size = req->in->type == FT_REG ? req->in->st.st_size : 0;
+	x->out_fresh_from = req->out_fresh_from;
+	x->zero_holes = opts->sparse == SPARSE_ALWAYS;
+	x->bounded = req->length != LEN_EOF;
+	x->left = x->bounded ? (uint64_t)req->length : UINT64_MAX;
+}
+
+/* Find where SOURCE and DEST start: offsets, --skip. */
+static int
+xfer_position(struct xfer *x, const struct copy_req *req)
+{
+	if (x->in_seek) {
+		x->in_pos = req->in_off;
+		if (x->in_pos == OFF_FD &&
+		    (x->in_pos = kcp_sys->lseek(x->in, 0, SEEK_CUR)) == -1)
+			return fail(x, errno, SIDE_READ);
+		if (req->skip > INT64_MAX - x->in_pos)
+			return fail(x, EOVERFLOW, SIDE_READ);
+		x->in_pos += req->skip;
+	} else if (discard(x, req->skip) == -1)
+		return -1;
+	if (x->out_seek) {
+		x->out_pos = req->out_off;
+		if (x->out_pos == OFF_FD &&
+		    (x->out_pos = kcp_sys->lseek(x->out, 0, SEEK_CUR)) == -1)
+			return fail(x, errno, SIDE_WRITE);
+	}
+	x->res->in_start = x->in_pos;
+	x->res->out_start = x->out_pos;
+	/* An O_APPEND DEST is written at its end, as its size was then. */
+	if (!x->out_seek && req->out->type == FT_REG)
+		x->res->out_start = req->out->st.st_size;
+	x->in_mark = x->in_pos;
+	x->out_mark = x->out_pos;
+	return 0;
+}
+
+/* Move the bytes: a clone first where it leads, then the ladder. */
+static int
+xfer_move(struct xfer *x, const struct copy_req *req)
+{
+	const struct copy_opts *opts = x->opts;
+	struct copy_result *res = x->res;
+	int rc;
+
+	if ((x->rungs = build_ladder(x)) == 0) {
+		x->err = EINVAL;
+		x->err_side = SIDE_UNKNOWN;
+		res->err_method = opts->reflink == REFLINK_ALWAYS ? M_REFLINK :
+		    opts->single ? (enum method)__builtin_ctz(opts->methods) :
+		    M_READWRITE;
+		res->no_method = true;
+		return -1;
+	}
+	/* A clone covers holes and all: try it on the whole range first. */
+	if (x->ladder[0] == M_REFLINK) {
+		rc = run_rungs(x, 1);
+		/* Go on down the ladder only if the clone said "not here". */
+		if (rc == 0 || !res->no_method || res->m[M_REFLINK].bytes > 0 ||
+		    opts->reflink == REFLINK_ALWAYS || opts->single)
+			return rc;
+		res->no_method = false;
+		x->gone[M_REFLINK] = true;
+	}
+	if (opts->sparse != SPARSE_NEVER && likely_sparse(req->in) &&
+	    x->out_seek && req->out->type == FT_REG) {
+		if (sparse_copy(x) == -1)
+			return -1;
+	} else if (xfer_run_ladder(x) == -1)
+		return -1;
+	return finish_size(x);
+}
+
 int
 engine_copy(const struct copy_req *req, const struct copy_opts *opts,
     struct copy_result *res)
 {
 	struct xfer x;
-	enum method list[M_COUNT];
-	bool gone[M_COUNT] = { false };
-	int n, rc = 0;
+	int rc;
 
-	memset(res, 0, sizeof(*res));
-	memset(&x, 0, sizeof(x));
-	x.in = req->in->fd;
-	x.out = req->out->fd;
-	x.ii = req->in;
-	x.oi = req->out;
-	x.res = res;
-	x.opts = opts;
-	x.bufsize = opts->bufsize > 0 ? opts->bufsize : KCP_BUFSIZE_DEFAULT;
-	if (opts->sparse == SPARSE_ALWAYS) {
-		/* Room for whole blocks of DEST, to find the zero ones. */
-		size_t blk = req->out->st.st_blksize > 0 ?
-		    (size_t)req->out->st.st_blksize : 4096;
-
-		if (x.bufsize < 2 * blk)
-			x.bufsize = 2 * blk;
-		x.bufsize = (x.bufsize + blk - 1) / blk * blk;
+	xfer_init(&x, req, opts, res);
+	xio_on_tick(tick, &x);
+	rc = xfer_position(&x, req);
+	if (rc == 0 && !x.eof && x.left > 0) {
+		grow_pipe(req->in, x.bufsize);
+		grow_pipe(req->out, x.bufsize);
+		rc = xfer_move(&x, req);
 	}
-	x.in_seek = req->in->seekable;
-	/* An inherited O_APPEND descriptor keeps its semantics: write(2). */
-	x.out_seek = req->out->seekable && !req->out->append;
-	x.in_size = req->in->type == FT_REG ? req->in->st.st_size : 0;
-	x.out_fresh_from = req->out_fresh_from;
-	x.zero_holes = opts->sparse == SPARSE_ALWAYS;
-	x.bounded = req->length != LEN_EOF;
-	x.left = x.bounded ? (uint64_t)req->length : UINT64_MAX;
-
-	xio_on_tick(offload_tick, &x);
-	if (x.in_seek) {
-		x.in_pos = req->in_off;
-		if (x.in_pos == OFF_FD &&
-		    (x.in_pos = lseek(x.in, 0, SEEK_CUR)) == -1)
-			goto fail_read;
-		if (req->skip > INT64_MAX - x.in_pos) {
-			errno = EOVERFLOW;
-			goto fail_read;
-		}
-		x.in_pos += req->skip;
-	} else if (discard(&x, req->skip) == -1) {
-		res->err_method = M_READWRITE;
-		rc = -1;
-		goto out;
-	}
-	if (x.out_seek) {
-		x.out_pos = req->out_off;
-		if (x.out_pos == OFF_FD &&
-		    (x.out_pos = lseek(x.out, 0, SEEK_CUR)) == -1) {
-			x.err = errno;
-			x.err_side = SIDE_WRITE;
-			res->err_method = M_COUNT;
-			rc = -1;
-			goto out;
-		}
-	}
-	res->in_start = x.in_pos;
-	res->out_start = x.out_pos;
-	/* An O_APPEND DEST is written at its end, as its size was then. */
-	if (!x.out_seek && req->out->type == FT_REG)
-		res->out_start = req->out->st.st_size;
-	x.in_mark = x.in_pos;
-	x.out_mark = x.out_pos;
-	if (x.eof || x.left == 0)
-		goto out;
-
-	grow_pipe(req->in, x.bufsize);
-	grow_pipe(req->out, x.bufsize);
-
-	n = build_ladder(&x, list);
-	if (n == 0) {
-		x.err = EINVAL;
-		x.err_side = SIDE_UNKNOWN;
-		res->err_method = opts->reflink == REFLINK_ALWAYS ? M_REFLINK :
-		    opts->single ? (enum method)__builtin_ctz(opts->methods) :
-		    M_READWRITE;
-		res->no_method = true;
-		rc = -1;
-		goto out;
-	}
-	/* A clone covers holes and all: try it on the whole range first. */
-	if (list[0] == M_REFLINK) {
-		rc = run_ladder(&x, list, 1, gone);
-		/* Go on down the ladder only if the clone said "not here". */
-		if (rc == 0 || !res->no_method || res->m[M_REFLINK].bytes > 0 ||
-		    opts->reflink == REFLINK_ALWAYS || opts->single)
-			goto out;
-		rc = 0;
-		res->no_method = false;
-		gone[M_REFLINK] = true;
-	}
-	if (opts->sparse != SPARSE_NEVER && likely_sparse(req->in) &&
-	    x.out_seek && req->out->type == FT_REG)
-		rc = copy_sparse(&x, list, n, gone);
-	else
-		rc = run_ladder(&x, list, n, gone);
-	if (rc == 0 && finish_size(&x) == -1) {
-		x.err = errno;
-		x.err_side = SIDE_WRITE;
-		rc = -1;
-	}
-	goto out;
-
-fail_read:
-	x.err = errno;
-	x.err_side = SIDE_READ;
-	res->err_method = M_COUNT;
-	rc = -1;
-out:
 	xio_on_tick(NULL, NULL);
-	offload_drop_cache(&x, true);
+	drop_cache(&x, true);
 	if (req->set_in_offset && x.in_seek)
-		(void)lseek(x.in, x.in_pos, SEEK_SET);
+		(void)kcp_sys->lseek(x.in, x.in_pos, SEEK_SET);
 	if (req->set_out_offset && x.out_seek)
-		(void)lseek(x.out, x.out_pos, SEEK_SET);
+		(void)kcp_sys->lseek(x.out, x.out_pos, SEEK_SET);
 	free(x.buf);
 	if (rc == -1) {
 		res->err = x.err != 0 ? x.err : EIO;
 		res->err_side = x.err_side;
 	}
 	return rc;
+}
+
+void
+engine_reset(void)
+{
+	sys_reset();
+	offload_pipe_close();
 }

@@ -1,7 +1,8 @@
 /*
  * The offload engine: copies bytes between two open descriptors along the
- * method ladder of SPEC section 5.  It never prints and never exits; the
- * caller gets the bytes copied, a per-method account and an errno.
+ * method ladder (kcp(1), THE METHOD LADDER).  It never prints and never
+ * exits; the caller gets the bytes copied, a per-method account and an
+ * errno.
  */
 #ifndef KCP_ENGINE_H
 #define KCP_ENGINE_H
@@ -11,19 +12,7 @@
 #include <stdint.h>
 
 #include "fdinfo.h"
-
-/* The methods, in ladder order; the names are the --method tokens. */
-enum method {
-	M_REFLINK,
-	M_COPY_FILE_RANGE,
-	M_SENDFILE,
-	M_SPLICE,
-	M_READWRITE,
-	M_COUNT
-};
-
-#define M_BIT(m)	(1u << (m))
-#define M_ALL		((1u << M_COUNT) - 1)
+#include "method.h"
 
 enum sparse_mode { SPARSE_AUTO, SPARSE_ALWAYS, SPARSE_NEVER };
 enum reflink_mode { REFLINK_AUTO, REFLINK_ALWAYS, REFLINK_NEVER };
@@ -36,12 +25,17 @@ struct copy_opts {
 	enum sparse_mode	sparse;
 	enum reflink_mode	reflink;
 	size_t			bufsize;	/* readwrite buffer, splice chunk */
-	/* Optional: told about every method tried and left (for -vv). */
-	void			(*trace)(void *, enum method, int, const char *);
+	/*
+	 * Optional: told about every method left (err, the errno) or
+	 * skipped without a call (why), for -vv.
+	 */
+	void			(*trace)(void *arg, enum method m, int err,
+				    const char *why);
 	void			*trace_arg;
 	/* Optional: called between calls when xio_tick is set. */
-	void			(*progress)(void *, const struct copy_result *,
-				    enum method);
+	void			(*progress)(void *arg,
+				    const struct copy_result *r,
+				    enum method cur);
 	void			*progress_arg;
 	size_t			chunk;		/* cap per offload call, or 0 */
 	bool			nocache;	/* drop copied pages */
@@ -89,7 +83,8 @@ struct copy_result {
 	uint64_t		bytes;
 	struct method_acct	m[M_COUNT];
 	int			err;		/* 0, or the errno of a failure */
-	enum method		err_method;	/* the method that failed */
+	enum method		err_method;	/* the method that failed, or
+						   M_NONE */
 	enum err_side		err_side;	/* which descriptor failed */
 	bool			no_method;	/* every method tried said no */
 	off_t			in_start;	/* SOURCE offset after skip */
@@ -100,11 +95,11 @@ struct copy_result {
  * Copy per req and opts.  Returns 0, or -1 with res->err set (res->bytes
  * holds what was copied before the failure).
  */
-int		 engine_copy(const struct copy_req *, const struct copy_opts *,
-		    struct copy_result *);
+int		 engine_copy(const struct copy_req *req,
+		    const struct copy_opts *opts, struct copy_result *res);
 
-const char	*method_name(enum method);
-int		 method_parse_list(const char *, unsigned *, bool *);
+/* Forget the probe cache and the internal pipe (for tests). */
+void		 engine_reset(void);
 
 /* Default buffer size for readwrite and splice chunks. */
 #define KCP_BUFSIZE_DEFAULT	(1024 * 1024)

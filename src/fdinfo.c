@@ -9,9 +9,13 @@
 #include <errno.h>
 #include <stdint.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "fdinfo.h"
+
+/* Standard descriptors that were closed when kcp started. */
+static bool	std_closed[3];
 
 int
 fdinfo_get(int fd, struct fdinfo *fi)
@@ -25,7 +29,6 @@ fdinfo_get(int fd, struct fdinfo *fi)
 	if ((fl = fcntl(fd, F_GETFL)) == -1)
 		return -1;
 	fi->append = (fl & O_APPEND) != 0;
-	fi->nonblock = (fl & O_NONBLOCK) != 0;
 
 	switch (fi->st.st_mode & S_IFMT) {
 	case S_IFREG:
@@ -78,4 +81,45 @@ fdinfo_same(const struct fdinfo *a, const struct fdinfo *b)
 		return a->st.st_rdev == b->st.st_rdev;
 	return a->type == FT_REG && a->st.st_dev == b->st.st_dev &&
 	    a->st.st_ino == b->st.st_ino;
+}
+
+bool
+fdinfo_is_file(enum fdtype t)
+{
+	return t == FT_REG || t == FT_BLK;
+}
+
+size_t
+fdinfo_blksize(const struct fdinfo *fi)
+{
+	return fi->st.st_blksize > 0 ? (size_t)fi->st.st_blksize : 4096;
+}
+
+int
+fdinfo_hold_std(void)
+{
+	struct pollfd p[3];
+	int i;
+
+	/* One poll(2) tells which are closed. */
+	for (i = 0; i < 3; i++) {
+		p[i].fd = i;
+		p[i].events = 0;
+	}
+	if (poll(p, 3, 0) <= 0)
+		return 0;
+	for (i = 0; i < 3; i++)
+		if (p[i].revents & POLLNVAL) {
+			std_closed[i] = true;
+			if (open("/dev/null", i == 0 ? O_WRONLY : O_RDONLY) !=
+			    i)
+				return -1;
+		}
+	return 0;
+}
+
+bool
+fdinfo_std_closed(int fd)
+{
+	return fd >= 0 && fd < 3 && std_closed[fd];
 }

@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 enum fdtype {
 	FT_REG,		/* regular file */
@@ -24,11 +25,29 @@ struct fdinfo {
 	struct stat	 st;
 	bool		 seekable;	/* positions are addressed by offset */
 	bool		 append;	/* O_APPEND is set */
-	bool		 nonblock;	/* O_NONBLOCK is set */
 	off_t		 size;		/* st_size, or a block device's size */
 };
 
-int		 fdinfo_get(int, struct fdinfo *);
-bool		 fdinfo_same(const struct fdinfo *, const struct fdinfo *);
+/* Classify fd into fi with one fstat.  Returns 0, or -1 with errno set. */
+int		 fdinfo_get(int fd, struct fdinfo *fi);
+
+/* The same file: same inode, or the same block device. */
+bool		 fdinfo_same(const struct fdinfo *a, const struct fdinfo *b);
+
+/* Addressed by offset and holding data: a regular file or block device. */
+bool		 fdinfo_is_file(enum fdtype t);
+
+/*
+ * Hold the places of closed standard descriptors (0, 1, 2) with /dev/null
+ * opened the wrong way round, so that no file kcp opens is taken for '-'
+ * and using one fails with EBADF.  Call first thing; 0, or -1.
+ */
+int		 fdinfo_hold_std(void);
+
+/* True when standard descriptor fd was closed when kcp started. */
+bool		 fdinfo_std_closed(int fd);
+
+/* The preferred I/O block size of fi, 4096 where the system says none. */
+size_t		 fdinfo_blksize(const struct fdinfo *fi);
 
 #endif

@@ -6,166 +6,31 @@
  */
 #include "config.h"
 
-#include <sys/ioctl.h>
-#include <sys/sendfile.h>
-#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <linux/fs.h>
-#include <linux/falloc.h>
-
-#include "offload.h"
+#include "sys.h"
+#include "xfer.h"
 #include "xio.h"
 
-/* Per-call caps (SPEC section 5). */
+/* Per-call caps (kcp(1), Rules of the individual methods). */
 #define CFR_CAP		((size_t)1 << 30)
 #define SPLICE_CAP	((size_t)0x7ffff000)
-
-static ssize_t
-sys_copy_file_range(int in, off_t *inoff, int out, off_t *outoff, size_t len,
-    unsigned int flags)
-{
-#if HAVE_COPY_FILE_RANGE
-	return copy_file_range(in, inoff, out, outoff, len, flags);
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
-static ssize_t
-sys_sendfile(int out, int in, off_t *inoff, size_t len)
-{
-#if HAVE_SENDFILE
-	return sendfile(out, in, inoff, len);
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
-static ssize_t
-sys_splice(int in, off_t *inoff, int out, off_t *outoff, size_t len,
-    unsigned int flags)
-{
-#if HAVE_SPLICE
-	return splice(in, inoff, out, outoff, len, flags);
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
-static int
-sys_clone(int out, int in)
-{
-#if HAVE_DECL_FICLONE
-	return ioctl(out, FICLONE, in);
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
-static int
-sys_clone_range(int out, int in, off_t inoff, off_t len, off_t outoff)
-{
-#if HAVE_DECL_FICLONERANGE
-	struct file_clone_range r;
-
-	r.src_fd = in;
-	r.src_offset = (uint64_t)inoff;
-	r.src_length = (uint64_t)len;
-	r.dest_offset = (uint64_t)outoff;
-	return ioctl(out, FICLONERANGE, &r);
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
-static int
-sys_fallocate(int fd, int mode, off_t off, off_t len)
-{
-	return fallocate(fd, mode, off, len);
-}
-
-const struct sysops kcp_sys_real = {
-	.copy_file_range = sys_copy_file_range,
-	.sendfile = sys_sendfile,
-	.splice = sys_splice,
-	.read = read,
-	.write = write,
-	.pread = pread,
-	.pwrite = pwrite,
-	.clone = sys_clone,
-	.clone_range = sys_clone_range,
-	.lseek = lseek,
-	.fallocate = sys_fallocate,
-};
-
-const struct sysops *kcp_sys = &kcp_sys_real;
-
-/*
- * The per-process probe cache: a call the kernel does not have (ENOSYS) or
- * that a seccomp filter forbids (EPERM) is not tried again in this run.
- */
-static bool	disabled[M_COUNT];
 
 /* One internal pipe per run, for splice between two non-pipes. */
 static int	ipipe[2] = { -1, -1 };
 static size_t	ipipe_size;
 
-bool
-offload_disabled(enum method m)
-{
-	return disabled[m];
-}
-
 void
-offload_release(void)
+offload_pipe_close(void)
 {
 	if (ipipe[0] != -1) {
-		close(ipipe[0]);
-		close(ipipe[1]);
+		(void)close(ipipe[0]);
+		(void)close(ipipe[1]);
 		ipipe[0] = ipipe[1] = -1;
-	}
-}
-
-void
-offload_reset(void)
-{
-	memset(disabled, 0, sizeof(disabled));
-	offload_release();
-}
-
-/* "Not supported here": leave the method if it has moved nothing yet. */
-bool
-errno_unsupported(int e)
-{
-	switch (e) {
-	case ENOSYS:
-	case EXDEV:
-	case EINVAL:
-	case EPERM:
-	case EOPNOTSUPP:
-#if ENOTSUP != EOPNOTSUPP
-	case ENOTSUP:
-#endif
-	case EBADF:
-	case ETXTBSY:
-	case ENOTTY:
-	case EACCES:
-	case ENOENT:
-	case EFBIG:
-		return true;
-	default:
-		return false;
 	}
 }
 
@@ -194,7 +59,7 @@ errno_side(int e)
 static bool
 pollable(const struct fdinfo *fi)
 {
-	return fi->type != FT_REG && fi->type != FT_BLK;
+	return !fdinfo_is_file(fi->type);
 }
 
 static uint64_t
@@ -213,78 +78,14 @@ failed(struct xfer *x, int e)
 {
 	x->err = e;
 	x->err_side = errno_side(e);
-	if (e == EOVERFLOW)
+	if (errno_partial(e))
 		return STEP_NEXT;
 	if (moved(x) == 0 && errno_unsupported(e)) {
 		if (e == ENOSYS || e == EPERM)
-			disabled[x->cur] = true;
+			sys_disable(x->cur);
 		return STEP_NEXT;
 	}
 	return STEP_ERROR;
-}
-
-/* Drop copied pages every so often under --nocache. */
-#define DROP_EVERY	((uint64_t)32 << 20)
-
-void
-offload_drop_cache(struct xfer *x, bool force)
-{
-	if (!x->opts->nocache ||
-	    (!force && x->res->bytes - x->drop_at < DROP_EVERY))
-		return;
-	x->drop_at = x->res->bytes;
-	if (x->in_seek && x->in_pos > x->in_mark) {
-		(void)posix_fadvise(x->in, x->in_mark, x->in_pos - x->in_mark,
-		    POSIX_FADV_DONTNEED);
-		x->in_mark = x->in_pos;
-	}
-	if (x->out_seek && x->out_pos > x->out_mark) {
-		/* Dirty pages cannot be dropped: write them out first. */
-		(void)sync_file_range(x->out, x->out_mark,
-		    x->out_pos - x->out_mark, SYNC_FILE_RANGE_WAIT_BEFORE |
-		    SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
-		(void)posix_fadvise(x->out, x->out_mark,
-		    x->out_pos - x->out_mark, POSIX_FADV_DONTNEED);
-		x->out_mark = x->out_pos;
-	}
-}
-
-/* A tick that came while a call was blocked (see xio_on_tick). */
-void
-offload_tick(void *arg)
-{
-	struct xfer *x = arg;
-
-	xio_tick = 0;
-	if (x->opts->progress != NULL)
-		x->opts->progress(x->opts->progress_arg, x->res, x->cur);
-}
-
-/*
- * Between two calls: serve a progress tick, drop pages under --nocache,
- * and notice SIGINT or SIGTERM.  True means stop now.
- */
-static bool
-pause_point(struct xfer *x)
-{
-	if (xio_tick)
-		offload_tick(x);
-	offload_drop_cache(x, false);
-	if (xio_stop) {
-		x->err = EINTR;
-		x->err_side = SIDE_UNKNOWN;
-		return true;
-	}
-	return false;
-}
-
-/* Count n bytes moved by the current method; true means stop now. */
-static bool
-account(struct xfer *x, uint64_t n)
-{
-	x->res->m[x->cur].bytes += n;
-	x->res->bytes += n;
-	return pause_point(x);
 }
 
 static size_t
@@ -304,7 +105,7 @@ static enum step
 at_zero(struct xfer *x)
 {
 	/* A forced method on an empty file has simply reached its end. */
-	if (moved(x) == 0 && x->ii->type == FT_REG &&
+	if (moved(x) == 0 && x->in_fi->type == FT_REG &&
 	    ((x->in_size == 0 && !x->opts->single) ||
 	    x->in_pos < x->in_size)) {
 		x->err = ENODATA;
@@ -318,29 +119,11 @@ static bool
 advance(struct xfer *x, size_t n)
 {
 	x->left -= n;
-	return account(x, n);
-}
-
-/*
- * After an offload call failed: true to make it again (EINTR with no stop
- * asked for, EAGAIN once the sides are ready).  False leaves errno for
- * failed(): EINTR after a stop, which is a real error.
- */
-static bool
-again(struct xfer *x, int in, bool in_poll, int out, bool out_poll)
-{
-	if (errno == EINTR) {
-		if (!pause_point(x))
-			return true;
-		errno = EINTR;
-		return false;
-	}
-	return xio_again(errno) &&
-	    xio_wait_pair(in, in_poll, out, out_poll) == 0;
+	return xfer_account(x, n);
 }
 
 enum step
-off_clone(struct xfer *x)
+offload_clone(struct xfer *x)
 {
 	off_t len, blk;
 	int r;
@@ -362,7 +145,7 @@ off_clone(struct xfer *x)
 		 * A range must start on block boundaries in both files and
 		 * be a whole number of blocks, unless it ends at EOF.
 		 */
-		blk = x->oi->st.st_blksize > 0 ? x->oi->st.st_blksize : 4096;
+		blk = (off_t)fdinfo_blksize(x->out_fi);
 		if (x->in_pos % blk != 0 || x->out_pos % blk != 0 ||
 		    (len % blk != 0 && x->in_pos + len != x->in_size)) {
 			if (x->opts->reflink != REFLINK_ALWAYS) {
@@ -394,7 +177,7 @@ off_clone(struct xfer *x)
 }
 
 enum step
-off_copy_file_range(struct xfer *x)
+offload_copy_file_range(struct xfer *x)
 {
 	ssize_t n;
 
@@ -408,8 +191,8 @@ off_copy_file_range(struct xfer *x)
 		}
 		if (n == 0)
 			return at_zero(x);
-		if (again(x, x->in, pollable(x->ii), x->out,
-		    pollable(x->oi)))
+		if (xio_retry(x->in, pollable(x->in_fi), x->out,
+		    pollable(x->out_fi)))
 			continue;
 		return failed(x, errno);
 	}
@@ -417,7 +200,7 @@ off_copy_file_range(struct xfer *x)
 }
 
 enum step
-off_sendfile(struct xfer *x)
+offload_sendfile(struct xfer *x)
 {
 	ssize_t n;
 
@@ -436,8 +219,8 @@ off_sendfile(struct xfer *x)
 		}
 		if (n == 0)
 			return at_zero(x);
-		if (again(x, x->in, pollable(x->ii), x->out,
-		    pollable(x->oi)))
+		if (xio_retry(x->in, pollable(x->in_fi), x->out,
+		    pollable(x->out_fi)))
 			continue;
 		return failed(x, errno);
 	}
@@ -456,7 +239,7 @@ splice_once(struct xfer *x, int in, off_t *inoff, bool in_poll, int out,
 		    SPLICE_F_MOVE | SPLICE_F_MORE);
 		if (n >= 0)
 			return n;
-		if (again(x, in, in_poll, out, out_poll))
+		if (xio_retry(in, in_poll, out, out_poll))
 			continue;
 		return -1;
 	}
@@ -467,11 +250,11 @@ ipipe_open(size_t size)
 {
 	if (ipipe[0] != -1)
 		return 0;
-	if (pipe2(ipipe, O_CLOEXEC) == -1)
+	if (kcp_sys->pipe2(ipipe, O_CLOEXEC) == -1)
 		return -1;
 	/* A bigger pipe means fewer calls; the kernel may refuse. */
-	(void)fcntl(ipipe[1], F_SETPIPE_SZ, (int)size);
-	ipipe_size = (size_t)fcntl(ipipe[1], F_GETPIPE_SZ);
+	(void)kcp_sys->fcntl(ipipe[1], F_SETPIPE_SZ, (int)size);
+	ipipe_size = (size_t)kcp_sys->fcntl(ipipe[1], F_GETPIPE_SZ, 0);
 	if (ipipe_size == (size_t)-1 || ipipe_size == 0)
 		ipipe_size = 65536;
 	return 0;
@@ -495,7 +278,7 @@ ipipe_drain_rw(struct xfer *x, size_t n)
 		if (r <= 0) {
 			x->err = r == 0 ? EIO : errno;
 			x->err_side = SIDE_UNKNOWN;
-			offload_release();
+			offload_pipe_close();
 			return STEP_ERROR;
 		}
 		w = xio_write_all(x->out, tmp, (size_t)r,
@@ -507,7 +290,7 @@ ipipe_drain_rw(struct xfer *x, size_t n)
 		if (w < (size_t)r) {
 			x->err = errno;
 			x->err_side = SIDE_WRITE;
-			offload_release();
+			offload_pipe_close();
 			return STEP_ERROR;
 		}
 		n -= (size_t)r;
@@ -528,7 +311,7 @@ splice_via_pipe(struct xfer *x)
 		return failed(x, errno);
 	while (x->left > 0) {
 		n = splice_once(x, x->in, x->in_seek ? &x->in_pos : NULL,
-		    pollable(x->ii), ipipe[1], NULL, false,
+		    pollable(x->in_fi), ipipe[1], NULL, false,
 		    want(x, ipipe_size));
 		if (n == 0)
 			return at_zero(x);
@@ -537,10 +320,10 @@ splice_via_pipe(struct xfer *x)
 		x->left -= (size_t)n;
 		for (pending = (size_t)n; pending > 0; pending -= (size_t)m) {
 			m = splice_once(x, ipipe[0], NULL, false, x->out,
-			    x->out_seek ? &x->out_pos : NULL, pollable(x->oi),
+			    x->out_seek ? &x->out_pos : NULL, pollable(x->out_fi),
 			    pending);
 			if (m > 0) {
-				if (account(x, (size_t)m))
+				if (xfer_account(x, (size_t)m))
 					return STEP_ERROR;
 				continue;
 			}
@@ -553,7 +336,7 @@ splice_via_pipe(struct xfer *x)
 				x->err = e;
 				return STEP_NEXT;
 			}
-			offload_release();	/* never reuse a dirty pipe */
+			offload_pipe_close();	/* never reuse a dirty pipe */
 			/* SOURCE's offset: just past the bytes copied. */
 			if (x->in_seek)
 				x->in_pos -= (off_t)pending;
@@ -565,16 +348,16 @@ splice_via_pipe(struct xfer *x)
 }
 
 enum step
-off_splice(struct xfer *x)
+offload_splice(struct xfer *x)
 {
 	ssize_t n;
 
-	if (x->ii->type != FT_PIPE && x->oi->type != FT_PIPE)
+	if (x->in_fi->type != FT_PIPE && x->out_fi->type != FT_PIPE)
 		return splice_via_pipe(x);
 	while (x->left > 0) {
 		n = splice_once(x, x->in, x->in_seek ? &x->in_pos : NULL,
-		    pollable(x->ii), x->out, x->out_seek ? &x->out_pos : NULL,
-		    pollable(x->oi), want(x, SPLICE_CAP));
+		    pollable(x->in_fi), x->out, x->out_seek ? &x->out_pos : NULL,
+		    pollable(x->out_fi), want(x, SPLICE_CAP));
 		if (n > 0) {
 			if (advance(x, (size_t)n))
 				return STEP_ERROR;
@@ -587,118 +370,6 @@ off_splice(struct xfer *x)
 	return STEP_DONE;
 }
 
-static bool
-all_zero(const char *p, size_t n)
-{
-	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
-}
-
-/*
- * Make DEST's [off, off + len) read as zeros: beyond what DEST held at the
- * start it already does; below that, punch a hole, or write zeros where
- * the filesystem cannot punch.
- */
-int
-offload_zero_range(struct xfer *x, off_t off, off_t len)
-{
-	static const char zeros[65536];
-	off_t stale_end;
-	size_t chunk, w;
-
-	if (off + len > x->out_fresh_from)
-		x->extend = true;
-	stale_end = off + len < x->out_fresh_from ? off + len :
-	    x->out_fresh_from;
-	if (off >= stale_end)
-		return 0;
-	len = stale_end - off;
-	if (kcp_sys->fallocate(x->out, FALLOC_FL_PUNCH_HOLE |
-	    FALLOC_FL_KEEP_SIZE, off, len) == 0)
-		return 0;
-	/* Writing zeros answers "cannot punch here", never a real error. */
-	if (!errno_unsupported(errno))
-		return -1;
-	while (len > 0) {
-		chunk = len < (off_t)sizeof(zeros) ? (size_t)len :
-		    sizeof(zeros);
-		w = xio_write_all(x->out, zeros, chunk, off);
-		if (w < chunk)
-			return -1;
-		off += (off_t)chunk;
-		len -= (off_t)chunk;
-	}
-	return 0;
-}
-
-/* Write a run of data, or make a run of zero blocks a hole. */
-static int
-flush_run(struct xfer *x, const char *p, size_t len, off_t at, bool zero)
-{
-	if (zero)
-		return offload_zero_range(x, at, (off_t)len);
-	return xio_write_all(x->out, p, len, at) < len ? -1 : 0;
-}
-
-/*
- * Write n bytes at DEST's position, turning zero-filled blocks into holes
- * (--sparse=always).  Runs of data and of zeros are each one call.
- */
-static int
-write_sparse(struct xfer *x, const char *p, size_t n)
-{
-	size_t blk, i, run, piece;
-	bool zero, runzero = false;
-	const off_t base = x->out_pos;
-
-	blk = x->oi->st.st_blksize > 0 ? (size_t)x->oi->st.st_blksize : 4096;
-	/* Blocks are DEST's: cut the buffer where DEST's blocks begin. */
-	for (i = run = 0; i < n; i += piece) {
-		piece = blk - (size_t)((base + (off_t)i) % (off_t)blk);
-		if (piece > n - i)
-			piece = n - i;
-		zero = piece == blk && all_zero(p + i, piece);
-		if (run > 0 && zero != runzero) {
-			if (flush_run(x, p + i - run, run,
-			    base + (off_t)(i - run), runzero) == -1)
-				return -1;
-			run = 0;
-		}
-		runzero = zero;
-		run += piece;
-	}
-	if (run > 0 && flush_run(x, p + n - run, run, base + (off_t)(n - run),
-	    runzero) == -1)
-		return -1;
-	return 0;
-}
-
-/*
- * Fill the buffer for --sparse=always so that it ends on one of DEST's
- * block boundaries: zero blocks can only be found whole.  Reads until the
- * buffer is full or SOURCE ends, never past what is wanted.
- */
-static ssize_t
-read_blocks(struct xfer *x, size_t len)
-{
-	size_t blk, got = 0;
-	ssize_t n;
-
-	blk = x->oi->st.st_blksize > 0 ? (size_t)x->oi->st.st_blksize : 4096;
-	len -= (size_t)(x->out_pos % (off_t)blk);
-	if (len > x->left)
-		len = (size_t)x->left;
-	while (got < len) {
-		n = xio_read(x->in, x->buf + got, len - got,
-		    x->in_seek ? x->in_pos + (off_t)got : -1);
-		if (n < 0)
-			return got > 0 ? (ssize_t)got : -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 /*
  * O_DIRECT wants aligned offsets and lengths; a tail that is not aligned
  * is moved through the page cache instead.  True if O_DIRECT was on.
@@ -706,15 +377,15 @@ read_blocks(struct xfer *x, size_t len)
 static bool
 direct_off(int fd)
 {
-	int fl = fcntl(fd, F_GETFL);
+	int fl = kcp_sys->fcntl(fd, F_GETFL, 0);
 
 	if (fl == -1 || !(fl & O_DIRECT))
 		return false;
-	return fcntl(fd, F_SETFL, fl & ~O_DIRECT) == 0;
+	return kcp_sys->fcntl(fd, F_SETFL, fl & ~O_DIRECT) == 0;
 }
 
 enum step
-off_readwrite(struct xfer *x)
+offload_readwrite(struct xfer *x)
 {
 	ssize_t n;
 	size_t w;
@@ -726,10 +397,10 @@ off_readwrite(struct xfer *x)
 		x->err_side = SIDE_UNKNOWN;
 		return STEP_ERROR;
 	}
-	sparse = x->zero_holes && x->out_seek && x->oi->type == FT_REG;
+	sparse = x->zero_holes && x->out_seek && x->out_fi->type == FT_REG;
 	while (x->left > 0) {
 		if (sparse)
-			n = read_blocks(x, x->bufsize);
+			n = sparse_read_blocks(x, x->bufsize);
 		else
 			n = xio_read(x->in, x->buf, want(x, x->bufsize),
 			    x->in_seek ? x->in_pos : -1);
@@ -748,7 +419,7 @@ off_readwrite(struct xfer *x)
 			x->in_pos += n;
 		x->left -= (size_t)n;
 		if (sparse) {
-			if (write_sparse(x, x->buf, (size_t)n) == -1) {
+			if (sparse_write(x, x->buf, (size_t)n) == -1) {
 				x->err = errno;
 				x->err_side = SIDE_WRITE;
 				return STEP_ERROR;
@@ -771,10 +442,10 @@ off_readwrite(struct xfer *x)
 			/* SOURCE's offset stays just past the bytes copied. */
 			if (x->in_seek)
 				x->in_pos -= (off_t)((size_t)n - w);
-			(void)account(x, w);
+			(void)xfer_account(x, w);
 			return STEP_ERROR;
 		}
-		if (account(x, w))
+		if (xfer_account(x, w))
 			return STEP_ERROR;
 	}
 	return STEP_DONE;

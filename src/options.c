@@ -1,6 +1,7 @@
 /*
- * Option, operand and dd operand parsing.  Nothing here prints or exits:
- * every problem comes back as a message for kcp.c to report.
+ * Options and operands: getopt and the checks across options.  Nothing
+ * here prints or exits: every problem comes back as a message for kcp.c
+ * to report.  dd's key=value operands are dd_args.c's.
  */
 #include "config.h"
 
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commalist.h"
+#include "dd.h"
 #include "options.h"
 #include "size.h"
 
@@ -55,8 +58,8 @@ static const struct option longopts[] = {
 
 static const char shortopts[] = "+l:vPnfit:TpB:h";
 
-static int
-fail(char *err, size_t len, const char *fmt, ...)
+int
+options_error(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -87,68 +90,49 @@ parse_size_opt(const char *arg, const char *name, int64_t *v, char *err,
     size_t len)
 {
 	if (size_parse(arg, v) == -1)
-		return fail(err, len, "invalid size '%s' for --%s: %s", arg,
+		return options_error(err, len, "invalid size '%s' for --%s: %s", arg,
 		    name, strerror(errno));
+	return 0;
+}
+
+/* commalist_each callback: one word of --preserve's list. */
+static int
+preserve_word(const char *w, size_t n, void *arg)
+{
+	unsigned *bits = arg;
+
+	if (commalist_is(w, n, "mode"))
+		*bits |= PRESERVE_MODE;
+	else if (commalist_is(w, n, "ownership"))
+		*bits |= PRESERVE_OWNERSHIP;
+	else if (commalist_is(w, n, "timestamps"))
+		*bits |= PRESERVE_TIMESTAMPS;
+	else if (commalist_is(w, n, "all"))
+		*bits |= PRESERVE_ALL;
+	else
+		return -1;
 	return 0;
 }
 
 static int
 parse_preserve(const char *arg, unsigned *bits, char *err, size_t len)
 {
-	char *copy, *tok, *save;
-	int rc = 0;
+	const char *bad;
+	size_t badlen;
 
+	*bits = 0;
 	if (arg == NULL) {
 		*bits = PRESERVE_ALL;
 		return 0;
 	}
-	if ((copy = strdup(arg)) == NULL)
-		return fail(err, len, "%s", strerror(ENOMEM));
-	*bits = 0;
-	for (tok = strtok_r(copy, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
-		if (strcmp(tok, "mode") == 0)
-			*bits |= PRESERVE_MODE;
-		else if (strcmp(tok, "ownership") == 0)
-			*bits |= PRESERVE_OWNERSHIP;
-		else if (strcmp(tok, "timestamps") == 0)
-			*bits |= PRESERVE_TIMESTAMPS;
-		else if (strcmp(tok, "all") == 0)
-			*bits |= PRESERVE_ALL;
-		else {
-			rc = fail(err, len,
-			    "invalid attribute '%s' for --preserve", tok);
-			break;
-		}
-	}
-	free(copy);
-	if (rc == 0 && *bits == 0)
-		rc = fail(err, len, "invalid argument '%s' for --preserve",
-		    arg);
-	return rc;
-}
-
-/* Name the token of a --method list that is not a method. */
-static int
-bad_method(const char *list, char *err, size_t len)
-{
-	char tok[64];
-	unsigned set;
-	bool single;
-	size_t n;
-
-	for (;;) {
-		n = strcspn(list, ",");
-		snprintf(tok, sizeof(tok), "%.*s", (int)n, list);
-		if (n == 0 || n >= sizeof(tok) ||
-		    method_parse_list(tok, &set, &single) == -1)
-			return fail(err, len, "unknown method '%.*s' in "
-			    "--method", (int)n, list);
-		if (list[n] == '\0')
-			break;
-		list += n + 1;
-	}
-	return fail(err, len, "unknown method '%s' in --method", list);
+	if (commalist_each(arg, preserve_word, bits, &bad, &badlen) != 0)
+		return options_error(err, len,
+		    "invalid attribute '%.*s' for --preserve", (int)badlen,
+		    bad);
+	if (*bits == 0)
+		return options_error(err, len,
+		    "invalid argument '%s' for --preserve", arg);
+	return 0;
 }
 
 /* True when name[0..n) begins two options of different meaning. */
@@ -190,24 +174,142 @@ getopt_problem(int argc, char **argv, char *err, size_t len)
 				    strncmp(lo->name, arg + 2, n) == 0)
 					break;
 		if (lo->name != NULL && lo->has_arg == no_argument)
-			return fail(err, len,
+			return options_error(err, len,
 			    "option '--%s' doesn't allow an argument",
 			    lo->name);
 		if (lo->name != NULL)
-			return fail(err, len,
+			return options_error(err, len,
 			    "option '--%s' requires an argument", lo->name);
 		if (ambiguous(arg + 2, n))
-			return fail(err, len, "option '%.*s' is ambiguous",
+			return options_error(err, len, "option '%.*s' is ambiguous",
 			    (int)n + 2, arg);
-		return fail(err, len, "unrecognized option '%s'", arg);
+		return options_error(err, len, "unrecognized option '%s'", arg);
 	}
 	if (optopt > 0 && optopt < 256 && optopt != ':' &&
 	    strchr(shortopts, optopt) != NULL)
-		return fail(err, len, "option requires an argument -- '%c'",
+		return options_error(err, len, "option requires an argument -- '%c'",
 		    optopt);
 	if (optopt > 0 && optopt < 256)
-		return fail(err, len, "invalid option -- '%c'", optopt);
-	return fail(err, len, "invalid option '%s'", arg);
+		return options_error(err, len, "invalid option -- '%c'", optopt);
+	return options_error(err, len, "invalid option '%s'", arg);
+}
+
+/* --skip, --seek, --length, --buffer-size. */
+static int
+apply_size(int c, int idx, struct options *o, char *err, size_t len)
+{
+	const char *name = optname(idx, c);
+	int64_t v;
+
+	if (parse_size_opt(optarg, name, &v, err, len) == -1)
+		return -1;
+	switch (c) {
+	case OPT_SKIP:
+		o->skip = v;
+		break;
+	case OPT_SEEK:
+		o->seek = v;
+		o->seek_set = true;
+		break;
+	case 'l':
+		o->length = v;
+		o->length_set = true;
+		break;
+	default:	/* 'B' */
+		if (v == 0 || v > (1 << 30))
+			return options_error(err, len,
+			    "invalid size '%s' for --%s: %s", optarg, name,
+			    strerror(v == 0 ? EINVAL : ERANGE));
+		o->copy.bufsize = (size_t)v;
+		break;
+	}
+	return 0;
+}
+
+/* --sparse=WHEN, --reflink[=WHEN]. */
+static int
+apply_when(int c, struct options *o, char *err, size_t len)
+{
+	const char *a = optarg;
+
+	if (c == OPT_SPARSE && strcmp(a, "auto") == 0)
+		o->copy.sparse = SPARSE_AUTO;
+	else if (c == OPT_SPARSE && strcmp(a, "always") == 0)
+		o->copy.sparse = SPARSE_ALWAYS;
+	else if (c == OPT_SPARSE && strcmp(a, "never") == 0)
+		o->copy.sparse = SPARSE_NEVER;
+	else if (c == OPT_REFLINK && (a == NULL || strcmp(a, "always") == 0))
+		o->copy.reflink = REFLINK_ALWAYS;
+	else if (c == OPT_REFLINK && strcmp(a, "auto") == 0)
+		o->copy.reflink = REFLINK_AUTO;
+	else if (c == OPT_REFLINK && strcmp(a, "never") == 0)
+		o->copy.reflink = REFLINK_NEVER;
+	else
+		return options_error(err, len, "invalid argument '%s' for --%s",
+		    a, c == OPT_SPARSE ? "sparse" : "reflink");
+	return 0;
+}
+
+/* Options without a value; false for one getopt did not know. */
+static bool
+apply_flag(int c, struct options *o)
+{
+	switch (c) {
+	case OPT_APPEND:	o->append = true;		break;
+	case OPT_NO_TRUNCATE:	o->no_truncate = true;		break;
+	case 'v':		o->verbose++;			break;
+	case 'P':		o->progress = true;		break;
+	case 'n':		o->clobber = CLOBBER_NO;	break;
+	case 'f':		o->force = true;		break;
+	case 'i':		o->clobber = CLOBBER_ASK;	break;
+	case 'T':		o->no_target = true;		break;
+	case OPT_FSYNC:		o->fsync = true;		break;
+	case OPT_DIRECT:	o->direct = true;		break;
+	case OPT_NOCACHE:	o->nocache = true;		break;
+	case OPT_VERIFY:	o->verify = true;		break;
+	case OPT_ATOMIC:	o->atomic = true;		break;
+	case 'h':		o->action = ACT_HELP;		break;
+	case OPT_VERSION:	o->action = ACT_VERSION;	break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* One option getopt returned; -1 with a message. */
+static int
+apply_option(int c, int idx, int argc, char **argv, struct options *o,
+    char *err, size_t len)
+{
+	const char *bad;
+	int badlen;
+
+	switch (c) {
+	case OPT_SKIP:
+	case OPT_SEEK:
+	case 'l':
+	case 'B':
+		return apply_size(c, idx, o, err, len);
+	case OPT_SPARSE:
+	case OPT_REFLINK:
+		return apply_when(c, o, err, len);
+	case OPT_METHOD:
+		if (method_parse_list(optarg, &o->copy.methods,
+		    &o->copy.single, &bad, &badlen) == -1)
+			return options_error(err, len,
+			    "unknown method '%.*s' in --method", badlen, bad);
+		return 0;
+	case 'p':
+		return parse_preserve(idx >= 0 ? optarg : NULL, &o->preserve,
+		    err, len);
+	case 't':
+		o->target = optarg;
+		return 0;
+	default:
+		if (apply_flag(c, o))
+			return 0;
+		return getopt_problem(argc, argv, err, len);
+	}
 }
 
 /*
@@ -218,13 +320,12 @@ static int
 parse_argv(int argc, char **argv, struct options *o, char *err, size_t len)
 {
 	int c, idx;
-	int64_t v;
 
 	opterr = 0;
 	optind = 0;		/* full reinitialisation: the fuzzer reparses */
 	o->ops = calloc((size_t)argc + 1, sizeof(*o->ops));
 	if (o->ops == NULL)
-		return fail(err, len, "%s", strerror(ENOMEM));
+		return options_error(err, len, "%s", strerror(ENOMEM));
 	for (;;) {
 		idx = -1;
 		optopt = 0;
@@ -241,363 +342,11 @@ parse_argv(int argc, char **argv, struct options *o, char *err, size_t len)
 			o->ops[o->nops++] = argv[optind++];
 			continue;
 		}
-		switch (c) {
-		case OPT_SKIP:
-			if (parse_size_opt(optarg, optname(idx, c), &o->skip,
-			    err, len) == -1)
-				return -1;
-			break;
-		case OPT_SEEK:
-			if (parse_size_opt(optarg, optname(idx, c), &o->seek,
-			    err, len) == -1)
-				return -1;
-			o->seek_set = true;
-			break;
-		case 'l':
-			if (parse_size_opt(optarg, optname(idx, c), &o->length,
-			    err, len) == -1)
-				return -1;
-			o->length_set = true;
-			break;
-		case OPT_APPEND:
-			o->append = true;
-			break;
-		case OPT_NO_TRUNCATE:
-			o->no_truncate = true;
-			break;
-		case OPT_SPARSE:
-			if (strcmp(optarg, "auto") == 0)
-				o->copy.sparse = SPARSE_AUTO;
-			else if (strcmp(optarg, "always") == 0)
-				o->copy.sparse = SPARSE_ALWAYS;
-			else if (strcmp(optarg, "never") == 0)
-				o->copy.sparse = SPARSE_NEVER;
-			else
-				return fail(err, len,
-				    "invalid argument '%s' for --sparse",
-				    optarg);
-			break;
-		case OPT_REFLINK:
-			if (optarg == NULL || strcmp(optarg, "always") == 0)
-				o->copy.reflink = REFLINK_ALWAYS;
-			else if (strcmp(optarg, "auto") == 0)
-				o->copy.reflink = REFLINK_AUTO;
-			else if (strcmp(optarg, "never") == 0)
-				o->copy.reflink = REFLINK_NEVER;
-			else
-				return fail(err, len,
-				    "invalid argument '%s' for --reflink",
-				    optarg);
-			break;
-		case OPT_METHOD:
-			if (method_parse_list(optarg, &o->copy.methods,
-			    &o->copy.single) == -1)
-				return bad_method(optarg, err, len);
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'P':
-			o->progress = true;
-			break;
-		case 'n':
-			o->clobber = CLOBBER_NO;
-			break;
-		case 'f':
-			o->force = true;
-			break;
-		case 'i':
-			o->clobber = CLOBBER_ASK;
-			break;
-		case 't':
-			o->target = optarg;
-			break;
-		case 'T':
-			o->no_target = true;
-			break;
-		case 'p':
-			if (parse_preserve(idx >= 0 ? optarg : NULL,
-			    &o->preserve, err, len) == -1)
-				return -1;
-			break;
-		case OPT_FSYNC:
-			o->fsync = true;
-			break;
-		case OPT_DIRECT:
-			o->direct = true;
-			break;
-		case OPT_NOCACHE:
-			o->nocache = true;
-			break;
-		case OPT_VERIFY:
-			o->verify = true;
-			break;
-		case OPT_ATOMIC:
-			o->atomic = true;
-			break;
-		case 'B':
-			if (parse_size_opt(optarg, optname(idx, c), &v, err,
-			    len) == -1)
-				return -1;
-			if (v == 0 || v > (1 << 30))
-				return fail(err, len,
-				    "invalid size '%s' for --%s: %s", optarg,
-				    optname(idx, c),
-				    strerror(v == 0 ? EINVAL : ERANGE));
-			o->copy.bufsize = (size_t)v;
-			break;
-		case 'h':
-			o->action = ACT_HELP;
-			return 0;
-		case OPT_VERSION:
-			o->action = ACT_VERSION;
-			return 0;
-		default:
-			return getopt_problem(argc, argv, err, len);
-		}
-	}
-	return 0;
-}
-
-/* dd's operand names; the supported ones are handled in parse_dd(). */
-static const char *const dd_keys[] = {
-	"if", "of", "bs", "ibs", "obs", "cbs", "skip", "seek", "count",
-	"conv", "iflag", "oflag", "status", "iseek", "oseek", NULL
-};
-
-static bool
-dd_key(const char *op)
-{
-	const char *eq = strchr(op, '=');
-	int i;
-
-	if (eq == NULL)
-		return false;
-	for (i = 0; dd_keys[i] != NULL; i++)
-		if (strlen(dd_keys[i]) == (size_t)(eq - op) &&
-		    strncmp(dd_keys[i], op, (size_t)(eq - op)) == 0)
-			return true;
-	return false;
-}
-
-bool
-options_is_dd(int n, char **ops)
-{
-	int i;
-
-	if (n == 0 || !dd_key(ops[0]))
-		return false;
-	for (i = 1; i < n; i++)
-		if (strchr(ops[i], '=') == NULL)
-			return false;
-	return true;
-}
-
-/*
- * A dd number: a product of terms joined by 'x', each a SIZE or digits
- * with dd's c (1), w (2) or b (512) suffix.
- */
-static int
-dd_number(const char *s, int64_t *out)
-{
-	char term[128];
-	const char *p, *x;
-	int64_t v, mul, total = 1;
-	size_t n;
-
-	for (p = s;; p = x + 1) {
-		x = strchr(p, 'x');
-		n = x != NULL ? (size_t)(x - p) : strlen(p);
-		if (n == 0 || strspn(p, "0123456789") + 3 < n) {
-			errno = EINVAL;	/* not digits and a short suffix */
+		if (apply_option(c, idx, argc, argv, o, err, len) == -1)
 			return -1;
-		}
-		if (n >= sizeof(term)) {
-			errno = ERANGE;
-			return -1;
-		}
-		memcpy(term, p, n);
-		term[n] = '\0';
-		mul = 1;
-		if (n > 1 && isdigit((unsigned char)term[n - 2]) &&
-		    strchr("cwb", term[n - 1]) != NULL) {
-			mul = term[n - 1] == 'c' ? 1 : term[n - 1] == 'w' ? 2 :
-			    512;
-			term[n - 1] = '\0';
-		}
-		if (size_parse(term, &v) == -1)
-			return -1;
-		if (__builtin_mul_overflow(v, mul, &v) ||
-		    __builtin_mul_overflow(total, v, &total)) {
-			errno = ERANGE;
-			return -1;
-		}
-		if (x == NULL)
-			break;
+		if (o->action != ACT_COPY)
+			return 0;	/* --help, --version: nothing more */
 	}
-	*out = total;
-	return 0;
-}
-
-/* Apply each comma-separated flag of a conv=, iflag= or oflag= value. */
-static int
-dd_flags(const char *key, const char *val, struct options *o, bool *bytes,
-    char *err, size_t len)
-{
-	char *copy, *tok, *save;
-	int rc = 0;
-
-	if ((copy = strdup(val)) == NULL)
-		return fail(err, len, "%s", strerror(ENOMEM));
-	for (tok = strtok_r(copy, ",", &save); tok != NULL && rc == 0;
-	    tok = strtok_r(NULL, ",", &save)) {
-		if (strcmp(key, "conv") == 0) {
-			if (strcmp(tok, "notrunc") == 0)
-				o->trunc_at_seek = false;
-			else if (strcmp(tok, "sparse") == 0)
-				o->copy.sparse = SPARSE_ALWAYS;
-			else if (strcmp(tok, "fsync") == 0)
-				o->fsync = true;
-			else if (strcmp(tok, "fdatasync") == 0)
-				o->fdatasync = true;
-			else if (strcmp(tok, "excl") == 0)
-				o->dd.excl = true;
-			else if (strcmp(tok, "nocreat") == 0)
-				o->dd.nocreat = true;
-			else
-				rc = -1;
-		} else if (strcmp(key, "iflag") == 0) {
-			if (strcmp(tok, "fullblock") == 0)
-				;	/* kcp always fills its blocks */
-			else if (strcmp(tok, "direct") == 0)
-				o->direct = true;
-			else if (strcmp(tok, "nocache") == 0)
-				o->nocache = true;
-			else if (strcmp(tok, "skip_bytes") == 0)
-				bytes[0] = true;
-			else if (strcmp(tok, "count_bytes") == 0)
-				bytes[1] = true;
-			else
-				rc = -1;
-		} else {
-			if (strcmp(tok, "append") == 0)
-				o->append = true;
-			else if (strcmp(tok, "direct") == 0)
-				o->direct = true;
-			else if (strcmp(tok, "nocache") == 0)
-				o->nocache = true;
-			else if (strcmp(tok, "dsync") == 0)
-				o->dd.dsync = true;
-			else if (strcmp(tok, "seek_bytes") == 0)
-				bytes[2] = true;
-			else
-				rc = -1;
-		}
-		if (rc == -1)
-			fail(err, len, "unsupported dd flag '%s' in '%s=%s'",
-			    tok, key, val);
-	}
-	free(copy);
-	return rc;
-}
-
-/* dd operand mode: translate key=value words into kcp's options. */
-static int
-parse_dd(struct options *o, char *err, size_t len)
-{
-	int64_t skip = 0, seek = 0, count = 0, bs = 0, v;
-	bool has_count = false, bytes[3] = { false, false, false };
-	bool has_skip = false, has_seek = false;
-	const char *op, *val;
-	size_t klen;
-	int i;
-
-	o->dd.on = true;
-	o->dd.ibs = o->dd.obs = 512;
-	o->trunc_at_seek = true;
-	for (i = 0; i < o->nops; i++) {
-		op = o->ops[i];
-		val = strchr(op, '=');
-		if (val == NULL)
-			return fail(err, len, "unexpected operand '%s' among "
-			    "dd operands", op);
-		klen = (size_t)(val - op);
-		val++;
-#define KEY(k)	(klen == sizeof(k) - 1 && strncmp(op, k, klen) == 0)
-		if (KEY("if"))
-			o->dd.in = val;
-		else if (KEY("of"))
-			o->dd.out = val;
-		else if (KEY("bs") || KEY("ibs") || KEY("obs") ||
-		    KEY("skip") || KEY("iseek") || KEY("seek") ||
-		    KEY("oseek") || KEY("count")) {
-			if (dd_number(val, &v) == -1)
-				return fail(err, len,
-				    "invalid number '%s' in '%s': %s", val,
-				    op, strerror(errno));
-			if ((KEY("bs") || KEY("ibs") || KEY("obs")) &&
-			    (v == 0 || v > (1 << 30)))
-				return fail(err, len,
-				    "invalid number '%s' in '%s': %s", val,
-				    op, strerror(v == 0 ? EINVAL : ERANGE));
-			if (KEY("bs"))
-				bs = v;
-			else if (KEY("ibs"))
-				o->dd.ibs = v;
-			else if (KEY("obs"))
-				o->dd.obs = v;
-			else if (KEY("skip") || KEY("iseek")) {
-				skip = v;
-				has_skip = true;
-			} else if (KEY("seek") || KEY("oseek")) {
-				seek = v;
-				has_seek = true;
-			} else {
-				count = v;
-				has_count = true;
-			}
-		} else if (KEY("conv") || KEY("iflag") || KEY("oflag")) {
-			char key[8];
-
-			snprintf(key, sizeof(key), "%.*s", (int)klen, op);
-			if (dd_flags(key, val, o, bytes, err, len) == -1)
-				return -1;
-		} else if (KEY("status")) {
-			if (strcmp(val, "none") == 0)
-				o->dd.status = DD_STATUS_NONE;
-			else if (strcmp(val, "noxfer") == 0)
-				o->dd.status = DD_STATUS_NOXFER;
-			else if (strcmp(val, "progress") == 0) {
-				o->dd.status = DD_STATUS_PROGRESS;
-				o->progress = true;
-			} else
-				return fail(err, len,
-				    "unsupported dd operand value '%s'", op);
-		} else
-			return fail(err, len, "unsupported dd operand '%s'",
-			    op);
-#undef KEY
-	}
-	/* As in dd, bs= sets both sizes whatever the order. */
-	if (bs != 0)
-		o->dd.ibs = o->dd.obs = bs;
-	/* Blocks to bytes, refusing products past the largest offset. */
-	if ((has_skip && __builtin_mul_overflow(skip, bytes[0] ? 1 :
-	    o->dd.ibs, &o->skip)) ||
-	    (has_count && __builtin_mul_overflow(count, bytes[1] ? 1 :
-	    o->dd.ibs, &o->length)) ||
-	    (has_seek && __builtin_mul_overflow(seek, bytes[2] ? 1 :
-	    o->dd.obs, &o->seek)))
-		return fail(err, len, "offset or count past the largest file "
-		    "offset");
-	o->length_set = has_count;
-	/* dd truncates at seek= itself; kcp's --seek rule must not. */
-	o->seek_set = false;
-	o->no_truncate = true;
-	o->copy.bufsize = (size_t)(o->dd.ibs > o->dd.obs ? o->dd.ibs :
-	    o->dd.obs);
-	if (o->copy.bufsize < 65536)
-		o->copy.bufsize = KCP_BUFSIZE_DEFAULT;
 	return 0;
 }
 
@@ -615,36 +364,36 @@ options_parse(int argc, char **argv, struct options *o, char *err,
 		return -1;
 	if (o->action != ACT_COPY)
 		return 0;
-	if (options_is_dd(o->nops, o->ops)) {
+	if (dd_is_operands(o->nops, o->ops)) {
 		/* dd's operands say where and how much; kcp's must not. */
 		if (o->skip != 0 || o->seek_set || o->length_set ||
 		    o->append || o->no_truncate || o->target != NULL ||
 		    o->no_target || o->atomic)
-			return fail(err, len, "--skip, --seek, --length, "
+			return options_error(err, len, "--skip, --seek, --length, "
 			    "--append, --no-truncate, -t, -T and --atomic "
 			    "cannot be used with dd operands");
-		if (parse_dd(o, err, len) == -1)
+		if (dd_parse(o, err, len) == -1)
 			return -1;
 	}
 
 	if (o->append && o->seek_set)
-		return fail(err, len,
+		return options_error(err, len,
 		    "--append and --seek cannot be used together");
 	if (o->length_set && o->skip > INT64_MAX - o->length)
-		return fail(err, len,
+		return options_error(err, len,
 		    "--skip plus --length is past the largest file offset");
 	if (o->length_set && o->seek > INT64_MAX - o->length)
-		return fail(err, len,
+		return options_error(err, len,
 		    "--seek plus --length is past the largest file offset");
 	if (o->copy.reflink == REFLINK_ALWAYS &&
 	    o->copy.sparse == SPARSE_NEVER)
-		return fail(err, len,
+		return options_error(err, len,
 		    "--reflink=always cannot be used with --sparse=never");
 	if (o->target != NULL && o->no_target)
-		return fail(err, len, "-t and -T cannot be used together");
+		return options_error(err, len, "-t and -T cannot be used together");
 	if (o->atomic && (o->seek_set || o->append || o->no_truncate ||
 	    o->trunc_at_seek))
-		return fail(err, len, "--atomic cannot be used with --seek, "
+		return options_error(err, len, "--atomic cannot be used with --seek, "
 		    "--append or --no-truncate");
 	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * The command line: options, operands and dd's key=value operands, parsed
- * into one struct.  Parsing never prints and never exits, so that the
- * fuzzer can drive it; kcp.c reports what it says.
+ * into one struct (options.c, dd_args.c).  Parsing never prints and never
+ * exits, so that the fuzzer can drive it; kcp.c reports what it says.
  */
 #ifndef KCP_OPTIONS_H
 #define KCP_OPTIONS_H
@@ -56,9 +56,11 @@ struct options {
  * Parse argv into o.  Returns 0, or -1 with a message (without the
  * program name) in err; a usage error then wants the --help hint.
  */
-int	options_parse(int, char **, struct options *, char *, size_t);
+int	options_parse(int argc, char **argv, struct options *o, char *err,
+	    size_t len);
 
-/* True when the operands are dd's key=value words. */
-bool	options_is_dd(int, char **);
+/* Put a message in err (for options.c and dd_args.c); returns -1. */
+int	options_error(char *err, size_t len, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 #endif

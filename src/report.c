@@ -67,9 +67,10 @@ report_copy(FILE *fp, const char *src, const char *dst,
 		/* Nothing moved: name the method that found the end. */
 		for (m = 0; m < M_COUNT && !r->m[m].used; m++)
 			;
-		if (m == M_COUNT && r->err != 0 && !r->no_method)
-			m = r->err_method;	/* the one that failed */
-		fprintf(fp, " %s", m < M_COUNT ? method_name(m) : "none");
+		if (m == M_COUNT)	/* the one that failed, if any */
+			m = r->err != 0 && !r->no_method ? r->err_method :
+			    M_NONE;
+		fprintf(fp, " %s", method_name(m));
 	} else {
 		const char *sep = " ";
 
@@ -166,7 +167,7 @@ progress_line(struct progress *p, const struct copy_result *r, enum method m,
 		    (double)(p->total - r->bytes) / bps);
 		fprintf(p->fp, ", ETA %s", eta);
 	}
-	if (m < M_COUNT)
+	if (m != M_NONE)
 		fprintf(p->fp, ", via %s", method_name(m));
 }
 
@@ -200,7 +201,7 @@ progress_show(struct progress *p, const struct copy_result *r, enum method m,
 void
 progress_end(struct progress *p, const struct copy_result *r)
 {
-	enum method m, last = M_COUNT;
+	enum method m, last = M_NONE;
 
 	if (!p->live)
 		return;

@@ -1,6 +1,6 @@
 /*
- * What kcp tells the user about a copy: the verbose line of SPEC section 4
- * and the -vv decision lines.
+ * What kcp tells the user about a copy: the verbose line (kcp(1), VERBOSE
+ * OUTPUT), the -vv decision lines, and the progress and status lines.
  */
 #ifndef KCP_REPORT_H
 #define KCP_REPORT_H
@@ -27,24 +27,25 @@ struct progress {
 double	report_now(void);
 
 /* The errno's symbolic name ("EXDEV"), or its number. */
-const char *report_errname(int);
+const char *report_errname(int e);
 
 /* Write the one-line summary of a copy to fp. */
-void	report_copy(FILE *, const char *, const char *,
-	    const struct copy_result *, double);
+void	report_copy(FILE *fp, const char *src, const char *dst,
+	    const struct copy_result *r, double secs);
 
 /* A -vv line: method m was left with err, or skipped for why. */
-void	report_decision(FILE *, const char *, const char *, enum method,
-	    int, const char *);
+void	report_decision(FILE *fp, const char *src, const char *dst,
+	    enum method m, int err, const char *why);
 
 /* Start a copy's progress; total is bytes expected, or known = false. */
-void	progress_start(struct progress *, FILE *, bool, bool, uint64_t);
+void	progress_start(struct progress *p, FILE *fp, bool live, bool known,
+	    uint64_t total);
 
 /* Draw the line now (live redraw, or a status line when !live). */
-void	progress_show(struct progress *, const struct copy_result *,
-	    enum method, bool);
+void	progress_show(struct progress *p, const struct copy_result *r,
+	    enum method cur, bool status);
 
 /* The final line of a live progress display. */
-void	progress_end(struct progress *, const struct copy_result *);
+void	progress_end(struct progress *p, const struct copy_result *r);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * SIZE operands: decimal digits and an optional unit suffix.  libbsd does
  * the arithmetic (strtonum, expand_number); this file enforces the stricter
- * grammar of SPEC section 2, since expand_number alone would take signs,
+ * grammar of kcp(1), Sizes, since expand_number alone would take signs,
  * spaces, hexadecimal and octal.
  */
 #include "config.h"

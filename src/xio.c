@@ -5,14 +5,16 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
-#include "offload.h"
+#include "sys.h"
 #include "xio.h"
 
 volatile sig_atomic_t	xio_stop;
 volatile sig_atomic_t	xio_tick;
+volatile sig_atomic_t	xio_status;
 
 static void	(*tick_fn)(void *);
 static void	*tick_arg;
@@ -26,15 +28,18 @@ xio_on_tick(void (*fn)(void *), void *arg)
 
 /*
  * After EINTR: true to restart the call.  A stop request ends it; a tick
- * is served here, in the loop, never in the handler.
+ * is served here, in the loop, never in the handler.  errno is kept.
  */
 static bool
 restart(void)
 {
+	int e = errno;
+
 	if (xio_stop)
 		return false;
 	if (xio_tick && tick_fn != NULL)
 		tick_fn(tick_arg);
+	errno = e;
 	return true;
 }
 
@@ -44,8 +49,9 @@ xio_again(int e)
 	return e == EAGAIN || e == EWOULDBLOCK;
 }
 
-int
-xio_wait(int fd, short events)
+/* Wait until fd is readable (POLLIN) or writable (POLLOUT). */
+static int
+wait_fd(int fd, short events)
 {
 	struct pollfd p;
 
@@ -60,18 +66,22 @@ xio_wait(int fd, short events)
 	}
 }
 
-int
-xio_wait_pair(int in, bool in_nb, int out, bool out_nb)
+bool
+xio_retry(int in, bool in_poll, int out, bool out_poll)
 {
+	if (errno == EINTR)
+		return restart();
+	if (!xio_again(errno))
+		return false;
 	/*
 	 * Either side may have said EAGAIN.  Waiting on each in turn returns
 	 * at once for a side that is ready, and blocks on the one that is not.
 	 */
-	if (in_nb && xio_wait(in, POLLIN) == -1)
-		return -1;
-	if (out_nb && xio_wait(out, POLLOUT) == -1)
-		return -1;
-	return 0;
+	if (in_poll && wait_fd(in, POLLIN) == -1)
+		return false;
+	if (out_poll && wait_fd(out, POLLOUT) == -1)
+		return false;
+	return true;
 }
 
 ssize_t
@@ -89,7 +99,7 @@ xio_read(int fd, void *buf, size_t len, off_t off)
 		if (errno == EINTR && restart())
 			continue;
 		if (xio_again(errno)) {
-			if (xio_wait(fd, POLLIN) == -1)
+			if (wait_fd(fd, POLLIN) == -1)
 				return -1;
 			continue;
 		}
@@ -122,11 +132,34 @@ xio_write_all(int fd, const void *buf, size_t len, off_t off)
 		if (errno == EINTR && restart())
 			continue;
 		if (xio_again(errno)) {
-			if (xio_wait(fd, POLLOUT) == -1)
+			if (wait_fd(fd, POLLOUT) == -1)
 				return done;
 			continue;
 		}
 		return done;
 	}
 	return done;
+}
+
+int
+xio_open(const char *path, int flags, mode_t mode)
+{
+	int fd;
+
+	/* A FIFO may keep kcp waiting here for long. */
+	while ((fd = open(path, flags, mode)) == -1 && errno == EINTR &&
+	    restart())
+		;
+	return fd;
+}
+
+ssize_t
+xio_getline(char **line, size_t *cap, FILE *fp)
+{
+	ssize_t n;
+
+	while ((n = getline(line, cap, fp)) == -1 && errno == EINTR &&
+	    restart())
+		clearerr(fp);
+	return n;
 }

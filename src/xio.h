@@ -8,48 +8,53 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /*
  * Set from signal handlers, read between calls.  xio_stop (SIGINT, SIGTERM)
  * makes EINTR final instead of restarting; xio_tick asks the engine for a
- * progress or status report at its next pause.
+ * progress report at its next pause, and xio_status (SIGUSR1) for one
+ * status line.
  */
 extern volatile sig_atomic_t	xio_stop;
 extern volatile sig_atomic_t	xio_tick;
+extern volatile sig_atomic_t	xio_status;
 
 /*
  * While a copy runs, the engine registers what to do for a tick that
  * interrupts a blocked read, write or wait, so that a status line comes
  * at once even when the copy is stalled on a pipe.  NULL to unregister.
  */
-void	xio_on_tick(void (*)(void *), void *);
+void	xio_on_tick(void (*fn)(void *), void *arg);
+
+/* True when errno value e is EAGAIN or EWOULDBLOCK. */
+bool	xio_again(int e);
 
 /*
- * Wait until fd is readable (events POLLIN) or writable (POLLOUT).
- * Returns 0, or -1 with errno set.
+ * After a call on the pair in, out failed with errno: true to make the
+ * call again (EINTR without a stop request, once any tick is served;
+ * EAGAIN, once each pollable side is ready).  False leaves errno as the
+ * failure: EINTR after a stop is one.
  */
-int	xio_wait(int, short);
-
-/*
- * Called after a kernel call failed with EAGAIN/EWOULDBLOCK on a pair of
- * descriptors: wait until each non-blocking side is ready.
- */
-int	xio_wait_pair(int, bool, int, bool);
-
-/* True when errno is EAGAIN or EWOULDBLOCK. */
-bool	xio_again(int);
+bool	xio_retry(int in, bool in_poll, int out, bool out_poll);
 
 /*
  * Read up to len bytes once (off < 0: at the descriptor's offset), restarting
  * on EINTR and waiting on EAGAIN.  Returns the count, 0 at EOF, -1 on error.
  */
-ssize_t	xio_read(int, void *, size_t, off_t);
+ssize_t	xio_read(int fd, void *buf, size_t len, off_t off);
 
 /*
  * Write all len bytes (off < 0: at the descriptor's offset), continuing
  * after short counts, restarting on EINTR and waiting on EAGAIN.  Returns
  * the bytes written; less than len only on error, with errno set.
  */
-size_t	xio_write_all(int, const void *, size_t, off_t);
+size_t	xio_write_all(int fd, const void *buf, size_t len, off_t off);
+
+/* open(2), again after a signal that only asked for a tick or status. */
+int	xio_open(const char *path, int flags, mode_t mode);
+
+/* getline(3) on fp, likewise; -1 at EOF, on error or after a stop. */
+ssize_t	xio_getline(char **line, size_t *cap, FILE *fp);
 
 #endif

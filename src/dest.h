@@ -1,0 +1,57 @@
+/*
+ * Opening DEST: creating it with its mode, -n, -i and -f, the dangling
+ * symlink rule, and --atomic's temporary file and its commit.
+ */
+#ifndef KCP_DEST_H
+#define KCP_DEST_H
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <stdbool.h>
+
+#include "options.h"
+
+/* dest_open's and atomic_open's answer when DEST is to be skipped. */
+#define DEST_SKIP	(-2)
+
+/*
+ * Open DEST without truncating it (that waits for the same-file check).
+ * A new file gets mode at creation.  Returns the descriptor, -1 after a
+ * diagnosed error, or DEST_SKIP (-n, or "no" to -i).
+ */
+int	dest_open(const char *dst, int flags, mode_t mode,
+	    const struct options *o, bool *created);
+
+/* Ask before overwriting dst (-i); true means go ahead. */
+bool	dest_ask(const char *dst);
+
+/* A DEST being built beside its final name (--atomic). */
+struct atomic {
+	bool		 on;
+	bool		 named;		/* a visible temporary name exists */
+	bool		 existed;	/* DEST existed: keep its attributes */
+	struct stat	 old;
+	char		*dst;		/* final path (symlinks resolved) */
+	char		*tmp;		/* temporary path, when named */
+};
+
+/*
+ * Open the temporary file for dst: unnamed (O_TMPFILE) where the system
+ * allows, else with a unique name.  Returns the descriptor, -1 after a
+ * diagnosed error, or DEST_SKIP.
+ */
+int	atomic_open(const char *dst, int flags, mode_t mode,
+	    const struct options *o, struct atomic *a);
+
+/* Give the finished file DEST's owner and mode, except what -p keeps. */
+void	atomic_keep_looks(const struct atomic *a, int fd, unsigned preserve);
+
+/* Put the finished file (descriptor fd) in DEST's place; 0 or -1. */
+int	atomic_commit(struct atomic *a, int fd, bool sync_dir);
+
+/* Remove the temporary file of a failed copy. */
+void	atomic_abort(struct atomic *a);
+
+void	atomic_free(struct atomic *a);
+
+#endif

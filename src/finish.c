@@ -1,0 +1,165 @@
+/*
+ * What happens to DEST once its bytes are in: attributes, durability and
+ * the read-back check.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "finish.h"
+#include "xio.h"
+
+/* Say what failed on dst, keeping errno for the caller; returns -1. */
+static int
+fail(const char *what, const char *dst)
+{
+	int e = errno;
+
+	warn("%s '%s'", what, dst);
+	errno = e;
+	return -1;
+}
+
+int
+finish_preserve(const struct options *o, const struct fdinfo *in, int out,
+    const char *dst)
+{
+	struct timespec ts[2];
+
+	if (!fdinfo_is_file(in->type))
+		return 0;
+	if ((o->preserve & PRESERVE_OWNERSHIP) &&
+	    fchown(out, in->st.st_uid, in->st.st_gid) == -1) {
+		/* As cp: without privilege, keep at least the group. */
+		if (errno != EPERM ||
+		    (fchown(out, (uid_t)-1, in->st.st_gid) == -1 &&
+		    errno != EPERM))
+			return fail("cannot preserve ownership of", dst);
+	}
+	if ((o->preserve & PRESERVE_MODE) &&
+	    fchmod(out, in->st.st_mode & 07777) == -1)
+		return fail("cannot preserve permissions of", dst);
+	if (o->preserve & PRESERVE_TIMESTAMPS) {
+		ts[0] = in->st.st_atim;
+		ts[1] = in->st.st_mtim;
+		if (futimens(out, ts) == -1)
+			return fail("cannot preserve times of", dst);
+	}
+	return 0;
+}
+
+int
+finish_sync(const struct options *o, const struct fdinfo *out,
+    const char *dst)
+{
+	if ((o->fdatasync ? fdatasync(out->fd) : fsync(out->fd)) == -1 &&
+	    (fdinfo_is_file(out->type) || errno != EINVAL))
+		return fail("cannot sync", dst);
+	if (o->verify && out->type == FT_REG)
+		/* Read back what the device holds, not the cache. */
+		(void)posix_fadvise(out->fd, 0, 0, POSIX_FADV_DONTNEED);
+	return 0;
+}
+
+/* fd itself if it can be read, else a new read-only one, else -1. */
+static int
+readable_fd(int fd)
+{
+	char proc[64];
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl != -1 && (fl & O_ACCMODE) != O_WRONLY)
+		return fd;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return open(proc, O_RDONLY | O_CLOEXEC);
+}
+
+/* Compare up to want bytes at done; the bytes compared, or -1. */
+static ssize_t
+compare_chunk(const char *src, const char *dst, int in, int out, off_t ioff,
+    off_t ooff, uint64_t done, char *a, char *b, size_t want)
+{
+	ssize_t ra, rb;
+	size_t i;
+
+	ra = xio_read(in, a, want, ioff + (off_t)done);
+	if (ra < 0) {
+		warn("cannot verify: error reading '%s'", src);
+		return -1;
+	}
+	rb = ra == 0 ? 0 : xio_read(out, b, (size_t)ra, ooff + (off_t)done);
+	if (rb < 0) {
+		warn("cannot verify: error reading '%s'", dst);
+		return -1;
+	}
+	if (ra == 0 || rb < ra) {
+		warnx("verification failed: '%s' and '%s' differ in length "
+		    "at byte %llu", src, dst,
+		    (unsigned long long)(done + (uint64_t)rb));
+		return -1;
+	}
+	if (memcmp(a, b, (size_t)ra) != 0) {
+		for (i = 0; a[i] == b[i]; i++)
+			;
+		warnx("verification failed: '%s' and '%s' differ at byte %llu",
+		    src, dst, (unsigned long long)(done + i));
+		return -1;
+	}
+	return ra;
+}
+
+/* Compare SOURCE and DEST over the copied range; -1 after a message. */
+static int
+compare(const char *src, const char *dst, int in, int out, off_t ioff,
+    off_t ooff, uint64_t len)
+{
+	enum { VBUF = 256 * 1024 };
+	char *a, *b;
+	uint64_t done = 0;
+	size_t want;
+	ssize_t n;
+	int rc = 0;
+
+	if ((a = malloc(VBUF)) == NULL || (b = malloc(VBUF)) == NULL)
+		err(1, "out of memory");
+	/* Plain reads from any offset: no O_DIRECT alignment rules. */
+	(void)fcntl(in, F_SETFL, fcntl(in, F_GETFL) & ~O_DIRECT);
+	(void)fcntl(out, F_SETFL, fcntl(out, F_GETFL) & ~O_DIRECT);
+	(void)posix_fadvise(in, ioff, (off_t)len, POSIX_FADV_SEQUENTIAL);
+	(void)posix_fadvise(out, ooff, (off_t)len, POSIX_FADV_SEQUENTIAL);
+	while (done < len && !xio_stop) {
+		want = len - done < VBUF ? (size_t)(len - done) : VBUF;
+		n = compare_chunk(src, dst, in, out, ioff, ooff, done, a, b,
+		    want);
+		if (n == -1) {
+			rc = -1;
+			break;
+		}
+		done += (uint64_t)n;
+	}
+	free(a);
+	free(b);
+	return xio_stop ? -1 : rc;
+}
+
+int
+finish_verify(const char *src, const char *dst, int in_fd, int out_fd,
+    off_t ioff, off_t ooff, uint64_t len)
+{
+	/* A write-only DEST (stdout) is read through /proc. */
+	int rfd = readable_fd(out_fd), rc = 0;
+
+	if (rfd != -1) {
+		rc = compare(src, dst, in_fd, rfd, ioff, ooff, len);
+		if (rfd != out_fd)
+			(void)close(rfd);
+	}
+	return rc;
+}

@@ -1,0 +1,29 @@
+/*
+ * After the bytes: -p's attributes, --fsync, --verify.  Each function
+ * reports its own failure and returns -1.
+ */
+#ifndef KCP_FINISH_H
+#define KCP_FINISH_H
+
+#include <sys/types.h>
+#include <stdint.h>
+
+#include "fdinfo.h"
+#include "options.h"
+
+/* -p: mode, ownership and timestamps of SOURCE in onto out_fd. */
+int	finish_preserve(const struct options *o, const struct fdinfo *in,
+	    int out_fd, const char *dst);
+
+/* --fsync (or dd's fdatasync): DEST to stable storage. */
+int	finish_sync(const struct options *o, const struct fdinfo *out,
+	    const char *dst);
+
+/*
+ * --verify: compare len bytes of SOURCE from ioff with DEST from ooff,
+ * reading DEST through a new descriptor where out_fd is write-only.
+ */
+int	finish_verify(const char *src, const char *dst, int in_fd, int out_fd,
+	    off_t ioff, off_t ooff, uint64_t len);
+
+#endif

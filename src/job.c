@@ -1,0 +1,457 @@
+/*
+ * One copy job, step by step: open SOURCE, open DEST, check the pair
+ * (same file, seeking), prepare DEST (truncation, offsets), plan the
+ * engine's work, run it, finish (attributes, sync, verify, atomic
+ * commit), close.  Every step reports its own failure.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dest.h"
+#include "engine.h"
+#include "fdinfo.h"
+#include "finish.h"
+#include "job.h"
+#include "report.h"
+#include "xio.h"
+
+struct job {
+	const char		*src, *dst;
+	const struct options	*o;
+	bool			 src_std, dst_std;	/* "-" */
+	struct fdinfo		 in, out;
+	bool			 created;	/* DEST is new */
+	struct atomic		 at;
+	struct copy_req		 req;
+	struct copy_opts	 copts;
+	struct copy_result	 res;
+	struct progress		 prog;
+	bool			 ran;		/* the engine was called */
+	double			 t0;
+};
+
+/* engine callback, -vv: a method left or skipped. */
+static void
+trace_cb(void *arg, enum method m, int err, const char *why)
+{
+	const struct job *j = arg;
+
+	report_decision(stderr, j->src, j->dst, m, err, why);
+}
+
+/* engine callback: a tick (-P) or SIGUSR1 came. */
+static void
+progress_cb(void *arg, const struct copy_result *r, enum method m)
+{
+	struct job *j = arg;
+
+	if (xio_status) {
+		xio_status = 0;
+		progress_show(&j->prog, r, m, true);
+	} else if (j->o->progress)
+		progress_show(&j->prog, r, m, false);
+}
+
+static int
+open_source(struct job *j)
+{
+	int fd;
+
+	if (j->src_std && fdinfo_std_closed(STDIN_FILENO)) {
+		errno = EBADF;
+		warn("cannot stat '-'");
+		return -1;
+	} else if (j->src_std)
+		fd = STDIN_FILENO;
+	else if ((fd = xio_open(j->src, O_RDONLY | O_CLOEXEC, 0)) == -1) {
+		if (!xio_stop)
+			warn("cannot open '%s' for reading", j->src);
+		return -1;
+	}
+	if (fdinfo_get(fd, &j->in) == -1) {
+		warn("cannot stat '%s'", j->src);
+		return -1;
+	}
+	if (j->in.type == FT_DIR) {
+		warnx("omitting directory '%s'", j->src);
+		return -1;
+	}
+	return 0;
+}
+
+/* 0, -1 after a message, or DEST_SKIP. */
+static int
+open_dest(struct job *j)
+{
+	const struct options *o = j->o;
+	int fd, flags;
+	mode_t mode;
+
+	/* --verify reads DEST back; otherwise write-only is enough. */
+	flags = (o->verify ? O_RDWR : O_WRONLY) | (o->dd.dsync ? O_DSYNC : 0);
+	mode = j->in.type == FT_REG ? (j->in.st.st_mode & 0777) : 0666;
+	if (j->dst_std && o->atomic) {
+		warnx("cannot replace '-' atomically: not a regular file");
+		return -1;
+	} else if (j->dst_std && fdinfo_std_closed(STDOUT_FILENO)) {
+		errno = EBADF;
+		warn("cannot stat '-'");
+		return -1;
+	} else if (j->dst_std)
+		fd = STDOUT_FILENO;
+	else if (o->atomic)
+		fd = atomic_open(j->dst, flags, mode, o, &j->at);
+	else
+		fd = dest_open(j->dst, flags, mode, o, &j->created);
+	if (fd < 0)
+		return fd;
+	/* From here on close_dest() closes it, whatever happens. */
+	j->out.fd = fd;
+	if (fdinfo_get(fd, &j->out) == -1) {
+		warn("cannot stat '%s'", j->dst);
+		return -1;
+	}
+	return 0;
+}
+
+static bool
+ranges_overlap(int64_t a, int64_t b, int64_t n)
+{
+	return a < b + n && b < a + n;
+}
+
+/*
+ * kcp(1), Semantics, same file: a copy from a file onto itself runs only
+ * when it cannot truncate the file or read its own output.  A forward
+ * copy to a lower offset is safe even where the ranges overlap ("copy the
+ * tail to the front"); one to a higher, overlapping offset is not.  On
+ * success *len bounds the copy to what SOURCE held when it started.
+ */
+static bool
+same_file_ok(const struct job *j, int64_t *len)
+{
+	const struct options *o = j->o;
+	int64_t s, d, n, size = j->in.size;
+	off_t cur;
+
+	if (!j->dst_std && !o->seek_set && !o->append && !o->no_truncate)
+		return false;
+	if (o->trunc_at_seek)
+		return false;
+	s = o->skip;
+	if (j->src_std && (cur = lseek(j->in.fd, 0, SEEK_CUR)) > 0)
+		s = cur > INT64_MAX - s ? INT64_MAX : cur + s;
+	n = size > s ? size - s : 0;
+	if (o->length_set && o->length < n)
+		n = o->length;
+	if (o->append || j->out.append)
+		d = size;
+	else if (j->dst_std && (cur = lseek(j->out.fd, 0, SEEK_CUR)) > 0)
+		d = cur > INT64_MAX - o->seek ? INT64_MAX : cur + o->seek;
+	else
+		d = o->seek;
+	if (n > 0 && d >= s && ranges_overlap(s, d, n))
+		return false;
+	if (n > 0 && !o->length_set && d >= s)
+		return false;
+	*len = n;
+	return true;
+}
+
+/* The pair: same file, seeking in DEST.  Sets the length to copy. */
+static int
+check_pair(struct job *j)
+{
+	const struct options *o = j->o;
+	const struct atomic *at = &j->at;
+	bool seeking = o->seek_set || o->seek != 0;
+
+	j->req.length = o->length_set ? o->length : LEN_EOF;
+	if (fdinfo_same(&j->in, &j->out) || (at->existed &&
+	    at->old.st_dev == j->in.st.st_dev &&
+	    at->old.st_ino == j->in.st.st_ino && j->in.type == FT_REG)) {
+		if (at->on || !same_file_ok(j, &j->req.length)) {
+			warnx("'%s' and '%s' are the same file", j->src,
+			    j->dst);
+			return -1;
+		}
+	}
+	if (seeking && j->dst_std && j->out.append &&
+	    j->out.type == FT_REG) {
+		warnx("cannot seek in '-': it is open for appending");
+		return -1;
+	}
+	if (seeking && !j->out.seekable) {
+		errno = ESPIPE;
+		warn("cannot seek in '%s'", j->dst);
+		return -1;
+	}
+	return 0;
+}
+
+/* Truncate DEST where it must be, only now that the pair is checked. */
+static int
+truncate_dest(struct job *j)
+{
+	const struct options *o = j->o;
+	struct fdinfo *out = &j->out;
+	off_t at = -1;
+
+	if (o->trunc_at_seek && !j->dst_std && out->type == FT_REG &&
+	    out->st.st_size != o->seek)
+		at = o->seek;	/* dd: seek= truncates there, not notrunc */
+	else if (!j->dst_std && out->type == FT_REG &&
+	    !o->seek_set && !o->append && !o->no_truncate &&
+	    out->st.st_size > 0)
+		at = 0;
+	if (at != -1) {
+		if (ftruncate(out->fd, at) == -1) {
+			warn("cannot truncate '%s'", j->dst);
+			return -1;
+		}
+		out->st.st_size = at;
+	}
+	j->req.out_fresh_from = out->type == FT_REG ? out->st.st_size : 0;
+	return 0;
+}
+
+/* Where the engine reads and writes. */
+static int
+place(struct job *j)
+{
+	const struct options *o = j->o;
+	struct copy_req *req = &j->req;
+	off_t cur;
+
+	req->in = &j->in;
+	req->out = &j->out;
+	req->in_off = j->src_std ? OFF_FD : 0;
+	req->skip = o->skip;
+	req->set_in_offset = j->src_std;
+	req->set_out_offset = j->dst_std;
+	if (o->append)
+		req->out_off = j->out.st.st_size;
+	else if (!j->dst_std)
+		req->out_off = o->seek;
+	else if (j->out.seekable && !j->out.append) {
+		cur = lseek(j->out.fd, 0, SEEK_CUR);
+		if (cur == -1 || o->seek > INT64_MAX - cur) {
+			warn("cannot seek in '%s'", j->dst);
+			return -1;
+		}
+		req->out_off = cur + o->seek;
+	} else
+		req->out_off = OFF_FD;
+	return 0;
+}
+
+/* Turn on O_DIRECT for a file or block device, where allowed. */
+static void
+try_direct(const struct fdinfo *fi, const char *name, int verbose)
+{
+	int fl;
+
+	if (!fdinfo_is_file(fi->type))
+		return;
+	if ((fl = fcntl(fi->fd, F_GETFL)) == -1 ||
+	    fcntl(fi->fd, F_SETFL, fl | O_DIRECT) == -1) {
+		if (verbose > 1)
+			warnx("'%s': O_DIRECT refused (%s): copying through "
+			    "the page cache", name, report_errname(errno));
+	}
+}
+
+/* What progress can promise: the rest of a regular SOURCE, or -l. */
+static void
+plan_progress(struct job *j)
+{
+	const struct options *o = j->o;
+	bool known = fdinfo_is_file(j->in.type) || o->length_set;
+	uint64_t total = 0;
+	off_t base;
+
+	if (fdinfo_is_file(j->in.type)) {
+		base = j->src_std ? lseek(j->in.fd, 0, SEEK_CUR) : 0;
+		base = base < 0 ? 0 : base;
+		total = j->in.size > base + o->skip ?
+		    (uint64_t)(j->in.size - base - o->skip) : 0;
+		if (j->req.length != LEN_EOF &&
+		    (uint64_t)j->req.length < total)
+			total = (uint64_t)j->req.length;
+	} else if (o->length_set)
+		total = (uint64_t)j->req.length;
+	progress_start(&j->prog, stderr, o->progress, known, total);
+}
+
+/* The engine's options for this job. */
+static void
+plan(struct job *j)
+{
+	const struct options *o = j->o;
+
+	j->copts = o->copy;
+	if (o->verbose > 1) {
+		j->copts.trace = trace_cb;
+		j->copts.trace_arg = j;
+	}
+	j->copts.progress = progress_cb;
+	j->copts.progress_arg = j;
+	j->copts.nocache = o->nocache;
+	if (o->direct) {
+		j->copts.direct = true;
+		try_direct(&j->in, j->src, o->verbose);
+		try_direct(&j->out, j->dst, o->verbose);
+	}
+	if (o->progress)
+		j->copts.chunk = 64 << 20;	/* keep the line moving */
+	plan_progress(j);
+}
+
+static void
+report_failure(const struct job *j)
+{
+	const struct copy_result *res = &j->res;
+
+	if (res->err_method == M_REFLINK && j->copts.reflink == REFLINK_ALWAYS)
+		warnx("failed to clone '%s' to '%s': %s", j->src, j->dst,
+		    strerror(res->err));
+	else if (res->no_method)
+		warnx("cannot copy '%s' to '%s' with %s: %s (%s)", j->src,
+		    j->dst, method_name(res->err_method), strerror(res->err),
+		    report_errname(res->err));
+	else if (res->err_side == SIDE_READ)
+		warnx("error reading '%s': %s", j->src, strerror(res->err));
+	else if (res->err_side == SIDE_WRITE)
+		warnx("error writing '%s': %s", j->dst, strerror(res->err));
+	else
+		warnx("error copying '%s' to '%s': %s", j->src, j->dst,
+		    strerror(res->err));
+}
+
+/* Move the bytes.  0, or 1 after a message. */
+static int
+run(struct job *j)
+{
+	int rval = 0;
+
+	j->t0 = report_now();
+	j->ran = true;
+	if (engine_copy(&j->req, &j->copts, &j->res) == -1) {
+		if (!xio_stop)
+			report_failure(j);
+		rval = 1;
+	}
+	progress_end(&j->prog, &j->res);
+	return rval;
+}
+
+/* A failure after the bytes moved: remember its errno; returns 1. */
+static int
+failed_after(struct job *j, int err)
+{
+	j->res.err = err;
+	return 1;
+}
+
+/* After a successful run: attributes, sync, verify, atomic commit. */
+static int
+finish(struct job *j)
+{
+	const struct options *o = j->o;
+
+	if (j->at.on)
+		atomic_keep_looks(&j->at, j->out.fd, o->preserve);
+	if (o->preserve != 0 && !j->dst_std &&
+	    finish_preserve(o, &j->in, j->out.fd, j->dst) == -1)
+		return failed_after(j, errno);
+	if ((o->fsync || o->fdatasync) && finish_sync(o, &j->out, j->dst) ==
+	    -1)
+		return failed_after(j, errno);
+	if (o->verify && j->in.type == FT_REG && j->out.type == FT_REG &&
+	    finish_verify(j->src, j->dst, j->in.fd, j->out.fd,
+	    j->res.in_start, j->res.out_start, j->res.bytes) == -1)
+		return failed_after(j, xio_stop ? EINTR : EIO);
+	/* A stop asked for after the copy still leaves DEST alone. */
+	if (xio_stop)
+		return failed_after(j, EINTR);
+	if (j->at.on && atomic_commit(&j->at, j->out.fd,
+	    o->fsync || o->fdatasync) == -1) {
+		j->res.err = errno;
+		warn("cannot rename a temporary file to '%s'", j->dst);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Close DEST.  A DEST kcp created is removed when the copy never started,
+ * or when --reflink=always could not clone; otherwise a partial DEST stays,
+ * as with cp.  The -v line comes last, once the close is known.
+ */
+static int
+close_dest(struct job *j, int rval)
+{
+	bool clone_failed = j->res.err_method == M_REFLINK &&
+	    j->copts.reflink == REFLINK_ALWAYS && !xio_stop;
+
+	if (rval != 0 && j->at.on)
+		atomic_abort(&j->at);
+	if (rval != 0 && j->created && (!j->ran || clone_failed))
+		(void)unlink(j->dst);
+	if (!j->dst_std && close(j->out.fd) == -1 && rval == 0) {
+		j->res.err = errno;
+		warn("error writing '%s'", j->dst);
+		rval = 1;
+	}
+	if (j->ran && j->o->verbose > 0)
+		report_copy(stderr, j->src, j->dst, &j->res,
+		    report_now() - j->t0);
+	return rval;
+}
+
+int
+job_copy(const char *src, const char *dst, const struct options *o,
+    uint64_t *bytes)
+{
+	struct job j;
+	int rval = 1, r;
+
+	memset(&j, 0, sizeof(j));
+	j.src = src;
+	j.dst = dst;
+	j.o = o;
+	j.src_std = strcmp(src, "-") == 0;
+	j.dst_std = strcmp(dst, "-") == 0;
+	j.in.fd = j.out.fd = -1;
+	j.res.err_method = M_NONE;
+
+	if (open_source(&j) == 0) {
+		r = open_dest(&j);
+		if (r == DEST_SKIP)
+			rval = 0;
+		else if (j.out.fd != -1) {
+			if (r == 0 && check_pair(&j) == 0 &&
+			    truncate_dest(&j) == 0 && place(&j) == 0) {
+				plan(&j);
+				rval = run(&j);
+				if (rval == 0)
+					rval = finish(&j);
+				if (bytes != NULL)
+					*bytes = j.res.bytes;
+			}
+			rval = close_dest(&j, rval);
+		}
+	}
+	atomic_free(&j.at);
+	if (!j.src_std && j.in.fd != -1)
+		(void)close(j.in.fd);
+	return rval;
+}
