@@ -338,13 +338,12 @@ xfer_account(struct xfer *x, uint64_t n)
 	return xfer_pause(x);
 }
 
-/* Record a failure that is no method's doing; returns -1. */
-static int
-fail(struct xfer *x, int err, enum err_side side)
+int
+xfer_fail(struct xfer *x, int err, enum err_side side, enum method m)
 {
 	x->err = err;
 	x->err_side = side;
-	x->res->err_method = M_NONE;
+	x->res->err_method = m;
 	return -1;
 }
 
@@ -359,7 +358,7 @@ finish_size(struct xfer *x)
 	if (kcp_sys->fstat(x->out, &st) == -1 ||
 	    (st.st_size < x->out_pos &&
 	    kcp_sys->ftruncate(x->out, x->out_pos) == -1))
-		return fail(x, errno, SIDE_WRITE);
+		return xfer_fail(x, errno, SIDE_WRITE, M_NONE);
 	return 0;
 }
 
@@ -371,28 +370,20 @@ discard(struct xfer *x, int64_t skip)
 	ssize_t r;
 	size_t chunk;
 
-	x->res->err_method = M_READWRITE;
 	while (skip > 0) {
-		if (xio_stop) {
-			x->err = EINTR;
-			x->err_side = SIDE_UNKNOWN;
-			return -1;
-		}
+		if (xio_stop)
+			return xfer_fail(x, EINTR, SIDE_UNKNOWN, M_READWRITE);
 		chunk = skip < (int64_t)sizeof(tmp) ? (size_t)skip :
 		    sizeof(tmp);
 		r = xio_read(x->in, tmp, chunk, -1);
-		if (r < 0) {
-			x->err = errno;
-			x->err_side = SIDE_READ;
-			return -1;
-		}
+		if (r < 0)
+			return xfer_fail(x, errno, SIDE_READ, M_READWRITE);
 		if (r == 0) {
 			x->eof = true;
 			break;
 		}
 		skip -= r;
 	}
-	x->res->err_method = M_NONE;
 	return 0;
 }
 
@@ -459,9 +450,9 @@ xfer_position(struct xfer *x, const struct copy_req *req)
 		x->in_pos = req->in_off;
 		if (x->in_pos == OFF_FD &&
 		    (x->in_pos = kcp_sys->lseek(x->in, 0, SEEK_CUR)) == -1)
-			return fail(x, errno, SIDE_READ);
+			return xfer_fail(x, errno, SIDE_READ, M_NONE);
 		if (req->skip > INT64_MAX - x->in_pos)
-			return fail(x, EOVERFLOW, SIDE_READ);
+			return xfer_fail(x, EOVERFLOW, SIDE_READ, M_NONE);
 		x->in_pos += req->skip;
 	} else if (discard(x, req->skip) == -1)
 		return -1;
@@ -469,7 +460,7 @@ xfer_position(struct xfer *x, const struct copy_req *req)
 		x->out_pos = req->out_off;
 		if (x->out_pos == OFF_FD &&
 		    (x->out_pos = kcp_sys->lseek(x->out, 0, SEEK_CUR)) == -1)
-			return fail(x, errno, SIDE_WRITE);
+			return xfer_fail(x, errno, SIDE_WRITE, M_NONE);
 	}
 	x->res->in_start = x->in_pos;
 	x->res->out_start = x->out_pos;

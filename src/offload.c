@@ -79,13 +79,12 @@ failed(struct xfer *x, int e)
 	x->err = e;
 	x->err_side = errno_side(e);
 	if (errno_partial(e))
-		return STEP_NEXT;
-	if (moved(x) == 0 && errno_unsupported(e)) {
-		if (e == ENOSYS || e == EPERM)
-			sys_disable(x->cur);
-		return STEP_NEXT;
-	}
-	return STEP_ERROR;
+		return STEP_NEXT;	/* keeping the bytes it moved */
+	if (errno_terminal(e) || moved(x) > 0)
+		return STEP_ERROR;
+	if (e == ENOSYS || e == EPERM)
+		sys_disable(x->cur);	/* not again in this process */
+	return STEP_NEXT;
 }
 
 static size_t

@@ -39,12 +39,11 @@ int
 size_parse(const char *s, int64_t *out)
 {
 	char digits[MAX_DIGITS + 3];
-	const char *p, *unit;
+	const char *p;
 	const char *errstr;
 	uint64_t binary;
 	int64_t v;
 	size_t n;
-	int power;
 
 	for (p = s; isdigit((unsigned char)*p); p++)
 		;
@@ -72,26 +71,10 @@ size_parse(const char *s, int64_t *out)
 	memcpy(digits, s, n);
 	digits[n] = '\0';
 
-	if (*p == '\0') {
-		v = strtonum(digits, 0, INT64_MAX, &errstr);
-		if (errstr != NULL) {
-			errno = ERANGE;
-			return -1;
-		}
-		*out = v;
-		return 0;
-	}
-
-	unit = strchr(units, toupper((unsigned char)*p));
-	if (unit == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	power = (int)(unit - units) + 1;
-
-	if (p[1] == '\0' || strcmp(p + 1, "iB") == 0) {
+	/* The form check above leaves no unit, or K..E alone, +iB or +B. */
+	if (*p != '\0' && strcmp(p + 1, "B") != 0) {
 		/* Powers of 1024: libbsd's expand_number. */
-		digits[n] = *unit;
+		digits[n] = (char)toupper((unsigned char)*p);
 		digits[n + 1] = '\0';
 		if (expand_number(digits, &binary) != 0)
 			return -1;	/* errno is ERANGE or EINVAL */
@@ -102,20 +85,17 @@ size_parse(const char *s, int64_t *out)
 		*out = (int64_t)binary;
 		return 0;
 	}
-	if (strcmp(p + 1, "B") == 0) {
-		/* Powers of 1000. */
-		v = strtonum(digits, 0, INT64_MAX, &errstr);
-		if (errstr != NULL) {
-			errno = ERANGE;
-			return -1;
-		}
-		if (scale(&v, 1000, power) != 0)
-			return -1;
-		*out = v;
-		return 0;
+	/* Plain bytes, or powers of 1000. */
+	v = strtonum(digits, 0, INT64_MAX, &errstr);
+	if (errstr != NULL) {
+		errno = ERANGE;
+		return -1;
 	}
-	errno = EINVAL;
-	return -1;
+	if (*p != '\0' && scale(&v, 1000, (int)(strchr(units,
+	    toupper((unsigned char)*p)) - units) + 1) != 0)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 void

@@ -22,10 +22,7 @@ seek_failed(struct xfer *x)
 {
 	if (errno_unsupported(errno))
 		return 0;
-	x->err = errno;
-	x->err_side = SIDE_READ;
-	x->res->err_method = M_NONE;
-	return -1;
+	return xfer_fail(x, errno, SIDE_READ, M_NONE);
 }
 
 /* Copy the hole [x->in_pos, data): zeros over old DEST bytes, else skip. */
@@ -34,12 +31,8 @@ skip_hole(struct xfer *x, off_t data)
 {
 	off_t len = data - x->in_pos;
 
-	if (sparse_zero_range(x, x->out_pos, len) == -1) {
-		x->err = errno;
-		x->err_side = SIDE_WRITE;
-		x->res->err_method = M_READWRITE;
-		return -1;
-	}
+	if (sparse_zero_range(x, x->out_pos, len) == -1)
+		return xfer_fail(x, errno, SIDE_WRITE, M_READWRITE);
 	x->in_pos += len;
 	x->out_pos += len;
 	x->res->bytes += (uint64_t)len;

@@ -56,6 +56,10 @@ bool		xfer_account(struct xfer *x, uint64_t n);
  */
 bool		xfer_pause(struct xfer *x);
 
+/* engine.c: record a failure (m: the method at fault, or M_NONE); -1. */
+int		xfer_fail(struct xfer *x, int err, enum err_side side,
+		    enum method m);
+
 /* engine.c: run the ladder over x's current range; 0 or -1 (see there). */
 int		xfer_run_ladder(struct xfer *x);
 
