@@ -19,6 +19,8 @@ setup_file() {
 	py=$(python3 -c 'import sys; print(sys.executable)')
 	PATH=${py%/*}:$PATH:/usr/sbin:/sbin
 	export PATH
+	rg_build_noseek
+	rg_write_sockfeed
 }
 
 setup() {
@@ -27,6 +29,8 @@ setup() {
 	RG_USERDIR=
 	RG_APPENDONLY=
 	RG_LOOPDEV=
+	RG_TRACEFS=
+	RG_TRACE_INSTANCE=
 }
 
 teardown() {
@@ -36,6 +40,12 @@ teardown() {
 	fi
 	if [ -n "$RG_LOOPDEV" ]; then
 		losetup -d "$RG_LOOPDEV" 2>/dev/null || :
+	fi
+	if [ -n "$RG_TRACE_INSTANCE" ]; then
+		rmdir "$RG_TRACE_INSTANCE" 2>/dev/null || :
+	fi
+	if [ -n "$RG_TRACEFS" ]; then
+		umount "$RG_TRACEFS" 2>/dev/null || umount -l "$RG_TRACEFS" || :
 	fi
 	if [ -n "$RG_USERDIR" ]; then
 		rm -rf "$RG_USERDIR"
@@ -72,6 +82,179 @@ rg_show() {
 rg_need_faultinj() {
 	[ -n "${FAULTINJ:-}" ] && [ -e "$FAULTINJ" ] ||
 	    skip "no fault-injection shim (FAULTINJ)"
+}
+
+# rg_build_noseek: compile a small LD_PRELOAD shim that makes the regular
+# file named by $KCP_NOSEEK (when the program starts) behave as the
+# kernel's files without a file position (tracefs trace_pipe and
+# trace_marker) do: lseek, pread and pwrite fail with ESPIPE, splice with
+# an offset on it fails with EINVAL, sendfile from it with an offset fails
+# with ESPIPE and copy_file_range fails with EXDEV, the errnos measured on
+# tracefs.  Plain read, write and offset-less splice work.
+rg_build_noseek() {
+	local d=$BATS_FILE_TMPDIR
+	command -v cc >/dev/null || return 0
+	cat >"$d/noseek.c" <<'EOF'
+#define _GNU_SOURCE
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static dev_t dev;
+static ino_t ino;
+static bool armed;
+
+__attribute__((constructor)) static void
+init(void)
+{
+	const char *p = getenv("KCP_NOSEEK");
+	struct stat st;
+
+	if (p != NULL && stat(p, &st) == 0) {
+		dev = st.st_dev;
+		ino = st.st_ino;
+		armed = true;
+	}
+}
+
+static bool
+hit(int fd)
+{
+	struct stat st;
+
+	return armed && fd >= 0 && fstat(fd, &st) == 0 &&
+	    st.st_dev == dev && st.st_ino == ino;
+}
+
+#define REAL(name) ((__typeof__(&name))dlsym(RTLD_NEXT, #name))
+#define FAIL(e) do { errno = (e); return -1; } while (0)
+
+off_t lseek(int fd, off_t o, int w)
+{ if (hit(fd)) FAIL(ESPIPE); return REAL(lseek)(fd, o, w); }
+off64_t lseek64(int fd, off64_t o, int w)
+{ if (hit(fd)) FAIL(ESPIPE); return REAL(lseek64)(fd, o, w); }
+ssize_t pread(int fd, void *b, size_t n, off_t o)
+{ if (hit(fd)) FAIL(ESPIPE); return REAL(pread)(fd, b, n, o); }
+ssize_t pread64(int fd, void *b, size_t n, off64_t o)
+{ if (hit(fd)) FAIL(ESPIPE); return REAL(pread64)(fd, b, n, o); }
+ssize_t pwrite(int fd, const void *b, size_t n, off_t o)
+{ if (hit(fd)) FAIL(ESPIPE); return REAL(pwrite)(fd, b, n, o); }
+ssize_t pwrite64(int fd, const void *b, size_t n, off64_t o)
+{ if (hit(fd)) FAIL(ESPIPE); return REAL(pwrite64)(fd, b, n, o); }
+ssize_t preadv(int fd, const struct iovec *v, int c, off_t o)
+{ if (hit(fd)) FAIL(ESPIPE); return REAL(preadv)(fd, v, c, o); }
+ssize_t pwritev(int fd, const struct iovec *v, int c, off_t o)
+{ if (hit(fd)) FAIL(ESPIPE); return REAL(pwritev)(fd, v, c, o); }
+ssize_t preadv2(int fd, const struct iovec *v, int c, off_t o, int f)
+{ if (hit(fd) && o != -1) FAIL(ESPIPE); return REAL(preadv2)(fd, v, c, o, f); }
+ssize_t pwritev2(int fd, const struct iovec *v, int c, off_t o, int f)
+{ if (hit(fd) && o != -1) FAIL(ESPIPE); return REAL(pwritev2)(fd, v, c, o, f); }
+
+ssize_t
+splice(int in, loff_t *io, int out, loff_t *oo, size_t n, unsigned f)
+{
+	if ((io != NULL && hit(in)) || (oo != NULL && hit(out)))
+		FAIL(EINVAL);
+	return REAL(splice)(in, io, out, oo, n, f);
+}
+
+ssize_t
+sendfile(int out, int in, off_t *o, size_t n)
+{
+	if (o != NULL && hit(in))
+		FAIL(ESPIPE);
+	return REAL(sendfile)(out, in, o, n);
+}
+
+ssize_t
+sendfile64(int out, int in, off64_t *o, size_t n)
+{
+	if (o != NULL && hit(in))
+		FAIL(ESPIPE);
+	return REAL(sendfile64)(out, in, o, n);
+}
+
+ssize_t
+copy_file_range(int in, loff_t *io, int out, loff_t *oo, size_t n,
+    unsigned f)
+{
+	if (hit(in) || hit(out))
+		FAIL(EXDEV);
+	return REAL(copy_file_range)(in, io, out, oo, n, f);
+}
+EOF
+	cc -shared -fPIC -O2 -o "$d/noseek.so" "$d/noseek.c" -ldl \
+	    2>"$d/noseek.log" || rm -f "$d/noseek.so"
+}
+
+# rg_need_noseek: skip unless the shim above was built.
+rg_need_noseek() {
+	[ -e "$BATS_FILE_TMPDIR/noseek.so" ] ||
+	    skip "cannot build the non-seekable-file shim (no C compiler?)"
+	NOSEEK=$BATS_FILE_TMPDIR/noseek.so
+}
+
+# sockfeed.py FILE CMD...: run CMD with a socket (one end of a socketpair)
+# as standard input, send FILE into the other end, then EOF.  No other
+# descriptors are inherited.  Exit status: CMD's.
+rg_write_sockfeed() {
+	cat >"$BATS_FILE_TMPDIR/sockfeed.py" <<'PY'
+import socket, subprocess, sys, threading
+src, cmd = sys.argv[1], sys.argv[2:]
+a, b = socket.socketpair()
+p = subprocess.Popen(cmd, stdin=b)
+b.close()
+
+def feed():
+    try:
+        with open(src, "rb") as f:
+            while True:
+                d = f.read(1 << 16)
+                if not d:
+                    break
+                a.sendall(d)
+        a.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+t = threading.Thread(target=feed)
+t.start()
+rc = p.wait()
+a.close()
+t.join()
+sys.exit(rc if rc >= 0 else 128 - rc)
+PY
+}
+
+# rg_tracefs: skip unless root can reach a tracefs; set TRACE to a private
+# trace instance in it (its own buffer, trace_marker and trace_pipe) whose
+# lines carry no task, CPU or time: "tracing_mark_write: TEXT".
+rg_tracefs() {
+	local t
+	require_root
+	grep -qw tracefs /proc/filesystems || skip "kernel without tracefs"
+	for t in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+		[ -e "$t/trace_marker" ] && break
+		t=
+	done
+	if [ -z "$t" ]; then
+		t=$BATS_TEST_TMPDIR/tracefs
+		mkdir -p "$t"
+		mount -t tracefs nodev "$t" 2>/dev/null ||
+		    skip "tracefs not mounted and cannot be mounted"
+		RG_TRACEFS=$t
+	fi
+	TRACE=$t/instances/kcp-regressions-$$
+	mkdir "$TRACE" 2>/dev/null || skip "cannot make a tracefs instance"
+	RG_TRACE_INSTANCE=$TRACE
+	echo nocontext-info >"$TRACE/trace_options" ||
+	    skip "cannot set the trace instance's options"
+	echo 1 >"$TRACE/tracing_on"
 }
 
 # ===================== 1. --verify and files it cannot read back
@@ -303,4 +486,76 @@ rg_need_direct() {
 	# ("cannot open ... for writing"); the reason must be cp's.
 	[[ $stderr == "kcp: "*"'new/'"*": Not a directory" ]]
 	assert_file_not_exists new
+}
+
+# ===================== 9. regular files that cannot seek
+
+@test "tracefs: printf hello | kcp - trace_marker writes the marker" {
+	rg_tracefs
+	run --separate-stderr bash -c 'printf hello | "$KCP" - "$1"' _ \
+	    "$TRACE/trace_marker"
+	rg_show
+	assert_success
+	run -0 timeout 5 head -c 26 "$TRACE/trace_pipe"
+	assert_equal "$output" "tracing_mark_write: hello"
+}
+
+@test "tracefs: kcp -l N trace_pipe out reads the stream as cat would" {
+	rg_tracefs
+	printf 'kcp-token' >"$TRACE/trace_marker"
+	run --separate-stderr timeout 10 "$KCP" -l 30 "$TRACE/trace_pipe" out
+	rg_show
+	assert_success
+	printf 'tracing_mark_write: kcp-token\n' | cmp - out
+}
+
+@test "a regular DEST whose lseek fails with ESPIPE is written as a stream" {
+	rg_need_noseek
+	mkd 100000 src
+	# The shim is sound: dd and cp write through it.
+	: >dd.out
+	KCP_NOSEEK=dd.out LD_PRELOAD=$NOSEEK dd if=src of=dd.out status=none
+	cmp src dd.out
+	: >dst
+	run --separate-stderr env KCP_NOSEEK=dst LD_PRELOAD="$NOSEEK" \
+	    bash -c 'cat src | "$KCP" - dst'
+	rg_show
+	assert_success
+	cmp src dst
+}
+
+@test "a regular SOURCE whose lseek fails with ESPIPE is read as a stream" {
+	rg_need_noseek
+	mkd 100000 src
+	KCP_NOSEEK=src LD_PRELOAD=$NOSEEK cat src >cat.out
+	cmp src cat.out
+	run --separate-stderr env KCP_NOSEEK=src LD_PRELOAD="$NOSEEK" \
+	    "$KCP" src dst
+	rg_show
+	assert_success
+	cmp src dst
+}
+
+@test "a non-seekable regular file as standard input is read as a stream" {
+	rg_need_noseek
+	mkd 100000 src
+	run --separate-stderr env KCP_NOSEEK=src LD_PRELOAD="$NOSEEK" \
+	    bash -c '"$KCP" - dst <src'
+	rg_show
+	assert_success
+	cmp src dst
+}
+
+# ===================== 10. socket to file when no pipe can be made
+
+@test "socket to file: EMFILE making the internal pipe falls back to read/write" {
+	mkd 3000000 src
+	# Descriptors 0-3 (stdin socket, stdout, stderr, DEST): no room for
+	# the two ends of a pipe.
+	run --separate-stderr python3 "$BATS_FILE_TMPDIR/sockfeed.py" src \
+	    bash -c 'ulimit -n 4 && exec "$KCP" -v - dst'
+	rg_show
+	assert_success
+	cmp src dst
+	[[ $stderr == *readwrite* ]]
 }
