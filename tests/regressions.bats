@@ -84,6 +84,15 @@ rg_need_faultinj() {
 	    skip "no fault-injection shim (FAULTINJ)"
 }
 
+# rg_gnu_quote NAME: how GNU cp quotes NAME in a message (C locale).
+rg_gnu_quote() {
+	local dir msg
+	dir=$(mktemp -d "$BATS_TEST_TMPDIR/q.XXXXXX")
+	msg=$(cd "$dir" && LC_ALL=C cp -- "$1" x 2>&1)
+	msg=${msg#"cp: cannot stat "}
+	printf '%s' "${msg%": No such file or directory"}"
+}
+
 # rg_build_noseek: compile a small LD_PRELOAD shim that makes the regular
 # file named by $KCP_NOSEEK (when the program starts) behave as the
 # kernel's files without a file position (tracefs trace_pipe and
@@ -558,4 +567,147 @@ rg_need_direct() {
 	assert_success
 	cmp src dst
 	[[ $stderr == *readwrite* ]]
+}
+
+# ===================== 11. --atomic and DEST's permissions
+
+@test "--atomic as a user does not replace a root-owned file it cannot write" {
+	rg_userdir
+	echo new >src
+	echo old >x
+	chmod 644 src x
+	run --separate-stderr rg_as_user "$KCP" --atomic src x
+	rg_show
+	assert_failure 1
+	stderr_is "kcp: cannot open 'x' for writing: Permission denied"
+	assert_equal "$(cat x)" old
+	assert_equal "$(stat -c '%u %a' x)" "0 644"
+	# No temporary file is left beside it.
+	assert_equal "$(ls -A)" "$(printf 'src\nx')"
+}
+
+@test "--atomic replacing a set-user-ID file the user does not own drops the bit" {
+	rg_userdir
+	echo new >src
+	echo old >x
+	chmod 644 src
+	chmod 4777 x		# writable by the user, owned by root
+	run --separate-stderr rg_as_user "$KCP" --atomic src x
+	rg_show
+	assert_success
+	assert_equal "$(cat x)" new
+	local mode
+	mode=$(stat -c %a x)
+	echo "mode after: $mode, owner $(stat -c %u x)" >&2
+	(( (8#$mode & 8#6000) == 0 ))
+	# The rest of the mode is kept: the new owner may set it.
+	assert_equal "$mode" 777
+}
+
+@test "-f --atomic replacing a root's set-user-ID file drops the bit" {
+	rg_userdir
+	echo new >src
+	echo old >y
+	chmod 644 src
+	chmod 4755 y
+	run --separate-stderr rg_as_user "$KCP" -f --atomic src y
+	rg_show
+	assert_success
+	assert_equal "$(cat y)" new
+	local mode
+	mode=$(stat -c %a y)
+	echo "mode after: $mode, owner $(stat -c %u y)" >&2
+	(( (8#$mode & 8#6000) == 0 ))
+	assert_equal "$mode" 755
+}
+
+# ===================== 12. --reflink=always and an impossible range
+
+@test "--reflink=always with an unaligned -l leaves an existing DEST untouched" {
+	mkd 100000 src
+	mkd 5000 dst
+	cp dst saved
+	run --separate-stderr "$KCP" --reflink=always -l 1000 src dst
+	rg_show
+	assert_failure 1
+	stderr_is "kcp: failed to clone 'src' to 'dst': Invalid argument"
+	cmp saved dst
+}
+
+# ===================== 13. names in messages are quoted as coreutils does
+
+# rg_quote_check NAME: a missing SOURCE named NAME is reported with NAME
+# quoted as GNU cp quotes it.
+rg_quote_check() {
+	local q
+	q=$(rg_gnu_quote "$1")
+	echo "cp quotes it as: $q" >&2
+	run --separate-stderr "$KCP" -- "$1" out
+	rg_show
+	assert_failure 1
+	stderr_is "kcp: cannot open $q for reading: No such file or directory"
+}
+
+@test "a missing SOURCE with a newline in its name is quoted as 'a'\$'\\n''b'" {
+	rg_quote_check $'a\nb'
+	assert_equal "$stderr" "kcp: cannot open 'a'\$'\\n''b' for reading: No such file or directory"
+}
+
+@test "a missing SOURCE with an escape sequence in its name is quoted, ESC as \$'\\033'" {
+	rg_quote_check $'e\033[31mx'
+	[[ $stderr != *$'\033'* ]]
+}
+
+@test "a missing SOURCE with a single quote in its name is quoted as \"it's\"" {
+	# A space alone keeps plain single quotes.
+	rg_quote_check "a b"
+	assert_equal "$stderr" "kcp: cannot open 'a b' for reading: No such file or directory"
+	rg_quote_check "it's"
+	assert_equal "$stderr" "kcp: cannot open \"it's\" for reading: No such file or directory"
+}
+
+@test "a missing SOURCE with a single quote and a newline: one shell word, no raw newline" {
+	# GNU cp 9.1 prints '''it'\''s'$'\n' here (an empty '' first), so
+	# ask only for a quoted word that a shell reads back as the name.
+	local n=$'it\'s\n' q
+	run --separate-stderr "$KCP" -- "$n" out
+	rg_show
+	assert_failure 1
+	[[ $stderr == "kcp: cannot open "*" for reading: No such file or directory" ]]
+	[[ $stderr != *$'\n'* ]]
+	q=${stderr#"kcp: cannot open "}
+	q=${q%" for reading: No such file or directory"}
+	assert_equal "$(eval "printf '%s|' $q")" "$n|"
+}
+
+@test "-v line: a name with a newline is quoted as GNU cp quotes it" {
+	local n=$'a\nb' q
+	q=$(rg_gnu_quote "$n")
+	mkd 1000 "$n"
+	run --separate-stderr "$KCP" -v -- "$n" out
+	rg_show
+	assert_success
+	cmp -- "$n" out
+	[[ $stderr == "kcp: $q -> 'out': 1000 bytes in "* ]]
+	[[ $stderr != *$'\n'* ]]
+}
+
+# ===================== 14. -i onto the same file
+
+@test "-i f f: same file, no prompt (answer y)" {
+	echo data >f
+	run --separate-stderr bash -c 'echo y | "$KCP" -i f f'
+	rg_show
+	assert_failure 1
+	stderr_is "kcp: 'f' and 'f' are the same file"
+	assert_equal "$(cat f)" data
+}
+
+@test "-i f f: same file, no prompt (answer n)" {
+	echo data >f
+	run --separate-stderr bash -c 'echo n | "$KCP" -i f f'
+	rg_show
+	assert_failure 1
+	[[ $stderr != *"kcp: overwrite"* ]]
+	stderr_is "kcp: 'f' and 'f' are the same file"
 }
