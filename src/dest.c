@@ -74,18 +74,66 @@ open_new(const char *dst, int flags, mode_t mode, const struct options *o,
 	return fd;
 }
 
+/*
+ * A DEST named with a trailing slash must be a directory; by now it is
+ * known not to be one.  Say so as cp does; 0 when there is no slash.
+ */
+static int
+trailing_slash(const char *dst)
+{
+	size_t n = strlen(dst);
+	struct stat st;
+
+	if (n == 0 || dst[n - 1] != '/' || stat(dst, &st) == 0)
+		return 0;
+	if (errno == ENOTDIR)
+		warn("cannot stat '%s'", dst);
+	else {
+		errno = ENOTDIR;
+		warn("cannot open '%s' for writing", dst);
+	}
+	return -1;
+}
+
+/* True when path names the file src (a regular SOURCE) already. */
+static bool
+is_source(const char *path, const struct fdinfo *src)
+{
+	struct stat st;
+
+	return src->type == FT_REG && stat(path, &st) == 0 &&
+	    st.st_dev == src->st.st_dev && st.st_ino == src->st.st_ino;
+}
+
+/* Open an existing DEST; with --append, as an append-only file allows. */
+static int
+open_existing(const char *dst, int flags, const struct options *o)
+{
+	int fd;
+
+	fd = xio_open(dst, flags, 0);
+	/* chattr +a refuses writers without O_APPEND. */
+	if (fd == -1 && errno == EPERM && o->append)
+		fd = xio_open(dst, flags | O_APPEND, 0);
+	return fd;
+}
+
 int
 dest_open(const char *dst, int flags, mode_t mode, const struct options *o,
-    bool *created)
+    const struct fdinfo *src, bool *created)
 {
 	struct stat st;
 	int fd, tries;
 
 	*created = false;
 	flags |= O_CLOEXEC;
+	if (trailing_slash(dst) == -1)
+		return -1;
 	if (o->clobber == CLOBBER_NO || o->dd.excl)
 		return open_new(dst, flags, mode, o, created);
-	if (o->clobber == CLOBBER_ASK && stat(dst, &st) == 0 && !dest_ask(dst))
+	/* Onto SOURCE itself: no question; the same-file rules decide. */
+	if (o->clobber == CLOBBER_ASK && stat(dst, &st) == 0 &&
+	    !is_source(dst, src) && !dest_ask(dst))
 		return DEST_SKIP;
 
 	/* A new file is the common case: one call creates it. */
@@ -99,7 +147,7 @@ dest_open(const char *dst, int flags, mode_t mode, const struct options *o,
 			if (errno != EEXIST)
 				break;
 		}
-		fd = xio_open(dst, flags, 0);
+		fd = open_existing(dst, flags, o);
 		if (fd != -1)
 			return fd;
 		if (errno == ENOENT && !o->dd.nocreat) {
@@ -111,6 +159,11 @@ dest_open(const char *dst, int flags, mode_t mode, const struct options *o,
 		}
 		if (!o->force || errno == EISDIR || errno == ENOENT)
 			break;
+		/* -f never removes SOURCE itself. */
+		if (is_source(dst, src)) {
+			errno = 0;
+			return DEST_SAME;
+		}
 		if (unlink(dst) == -1 && errno != ENOENT)
 			break;
 	}
@@ -158,15 +211,20 @@ atomic_target(const char *dst, const struct options *o, struct atomic *a)
 			err(1, "out of memory");
 		return 0;
 	}
-	if (o->clobber == CLOBBER_NO)
-		return DEST_SKIP;
 	if (S_ISLNK(st.st_mode) && stat(dst, &st) == -1) {
 		warn_dangling(dst);
 		return -1;
 	}
+	if (o->clobber == CLOBBER_NO)
+		return DEST_SKIP;
 	if (!S_ISREG(st.st_mode)) {
 		warnx("cannot replace '%s' atomically: not a regular file",
 		    dst);
+		return -1;
+	}
+	/* Replacing is writing: only where opening DEST would be allowed. */
+	if (!o->force && faccessat(AT_FDCWD, dst, W_OK, AT_EACCESS) == -1) {
+		warn("cannot open '%s' for writing", dst);
 		return -1;
 	}
 	if (o->clobber == CLOBBER_ASK && !dest_ask(dst))
@@ -264,12 +322,19 @@ atomic_commit(struct atomic *a, int fd, bool sync_dir)
 void
 atomic_keep_looks(const struct atomic *a, int fd, unsigned preserve)
 {
+	mode_t mode = a->old.st_mode & 07777;
+
 	if (!a->existed)
 		return;
-	if (!(preserve & PRESERVE_OWNERSHIP))
-		(void)fchown(fd, a->old.st_uid, a->old.st_gid);
+	/*
+	 * The old owner where permitted; where not, the file is the user's
+	 * now and must not keep set-user-ID or set-group-ID bits, as cp.
+	 */
+	if (!(preserve & PRESERVE_OWNERSHIP) &&
+	    fchown(fd, a->old.st_uid, a->old.st_gid) == -1)
+		mode &= ~(mode_t)(S_ISUID | S_ISGID);
 	if (!(preserve & PRESERVE_MODE))
-		(void)fchmod(fd, a->old.st_mode & 07777);
+		(void)fchmod(fd, mode);
 }
 
 void

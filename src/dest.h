@@ -9,18 +9,23 @@
 #include <sys/stat.h>
 #include <stdbool.h>
 
+#include "fdinfo.h"
 #include "options.h"
 
 /* dest_open's and atomic_open's answer when DEST is to be skipped. */
 #define DEST_SKIP	(-2)
+/* dest_open's answer when DEST is SOURCE itself and -f would remove it. */
+#define DEST_SAME	(-3)
 
 /*
  * Open DEST without truncating it (that waits for the same-file check).
- * A new file gets mode at creation.  Returns the descriptor, -1 after a
- * diagnosed error, or DEST_SKIP (-n, or "no" to -i).
+ * A new file gets mode at creation.  src is SOURCE, which -f never
+ * removes and -i never asks about.  Returns the descriptor, -1 after a
+ * diagnosed error, DEST_SKIP (-n, or "no" to -i) or DEST_SAME (not yet
+ * diagnosed).
  */
 int	dest_open(const char *dst, int flags, mode_t mode,
-	    const struct options *o, bool *created);
+	    const struct options *o, const struct fdinfo *src, bool *created);
 
 /* Ask before overwriting dst (-i); true means go ahead. */
 bool	dest_ask(const char *dst);

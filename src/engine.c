@@ -537,6 +537,40 @@ engine_copy(const struct copy_req *req, const struct copy_opts *opts,
 	return rc;
 }
 
+bool
+xfer_clone_aligned(off_t in_pos, off_t out_pos, off_t len, off_t in_size,
+    off_t blk)
+{
+	return in_pos % blk == 0 && out_pos % blk == 0 &&
+	    (len % blk == 0 || in_pos + len == in_size);
+}
+
+bool
+engine_can_clone(const struct copy_req *req)
+{
+	off_t in_pos = req->in_off, out_pos = req->out_off, len, size;
+
+	if (req->in->type != FT_REG || req->out->type != FT_REG)
+		return true;	/* the clone itself will say why not */
+	if (in_pos == OFF_FD &&
+	    (in_pos = kcp_sys->lseek(req->in->fd, 0, SEEK_CUR)) == -1)
+		return true;
+	if (out_pos == OFF_FD &&
+	    (out_pos = kcp_sys->lseek(req->out->fd, 0, SEEK_CUR)) == -1)
+		return true;
+	size = req->in->st.st_size;
+	if (req->skip > INT64_MAX - in_pos)
+		return true;
+	in_pos += req->skip;
+	if (in_pos >= size)
+		return true;	/* nothing to share: an empty clone */
+	len = size - in_pos;
+	if (req->length != LEN_EOF && req->length < len)
+		len = req->length;
+	return xfer_clone_aligned(in_pos, out_pos, len, size,
+	    (off_t)fdinfo_blksize(req->out));
+}
+
 void
 engine_reset(void)
 {

@@ -98,6 +98,13 @@ struct copy_result {
 int		 engine_copy(const struct copy_req *req,
 		    const struct copy_opts *opts, struct copy_result *res);
 
+/*
+ * False when --reflink=always cannot clone req's range, as can be told
+ * before any call: offsets or length off DEST's block boundaries.  The
+ * caller then refuses the copy without touching DEST.
+ */
+bool		 engine_can_clone(const struct copy_req *req);
+
 /* Forget the probe cache and the internal pipe (for tests). */
 void		 engine_reset(void);
 

@@ -54,6 +54,14 @@ fdinfo_get(int fd, struct fdinfo *fi)
 		break;
 	}
 	/*
+	 * Some regular files are streams (tracefs's trace_pipe and
+	 * trace_marker): ESPIPE from a probe makes them one here, read and
+	 * written like a character device, as cat and dd do.
+	 */
+	if (fi->type == FT_REG && lseek(fd, 0, SEEK_CUR) == -1 &&
+	    errno == ESPIPE)
+		fi->type = FT_CHR;
+	/*
 	 * Only files and block devices are addressed by offset.  Character
 	 * devices are streams here even where lseek happens to succeed
 	 * (/dev/zero), so that --skip reads and discards as on a pipe.

@@ -28,11 +28,9 @@ fail(const char *what, const char *dst)
 }
 
 int
-finish_preserve(const struct options *o, const struct fdinfo *in, int out,
+finish_attrs(const struct options *o, const struct fdinfo *in, int out,
     const char *dst)
 {
-	struct timespec ts[2];
-
 	if (!fdinfo_is_file(in->type))
 		return 0;
 	if ((o->preserve & PRESERVE_OWNERSHIP) &&
@@ -46,12 +44,21 @@ finish_preserve(const struct options *o, const struct fdinfo *in, int out,
 	if ((o->preserve & PRESERVE_MODE) &&
 	    fchmod(out, in->st.st_mode & 07777) == -1)
 		return fail("cannot preserve permissions of", dst);
-	if (o->preserve & PRESERVE_TIMESTAMPS) {
-		ts[0] = in->st.st_atim;
-		ts[1] = in->st.st_mtim;
-		if (futimens(out, ts) == -1)
-			return fail("cannot preserve times of", dst);
-	}
+	return 0;
+}
+
+int
+finish_times(const struct options *o, const struct fdinfo *in, int out,
+    const char *dst)
+{
+	struct timespec ts[2];
+
+	if (!fdinfo_is_file(in->type) || !(o->preserve & PRESERVE_TIMESTAMPS))
+		return 0;
+	ts[0] = in->st.st_atim;
+	ts[1] = in->st.st_mtim;
+	if (futimens(out, ts) == -1)
+		return fail("cannot preserve times of", dst);
 	return 0;
 }
 
@@ -62,21 +69,22 @@ finish_sync(const struct options *o, const struct fdinfo *out,
 	if ((o->fdatasync ? fdatasync(out->fd) : fsync(out->fd)) == -1 &&
 	    (fdinfo_is_file(out->type) || errno != EINVAL))
 		return fail("cannot sync", dst);
-	if (o->verify && out->type == FT_REG)
+	if (o->verify && fdinfo_is_file(out->type))
 		/* Read back what the device holds, not the cache. */
 		(void)posix_fadvise(out->fd, 0, 0, POSIX_FADV_DONTNEED);
 	return 0;
 }
 
-/* fd itself if it can be read, else a new read-only one, else -1. */
+/*
+ * A descriptor to read DEST back: a new read-only open of the file behind
+ * fd (which kcp opened write-only), so that reading never disturbs fd's
+ * offset or flags.  -1 with errno set when it cannot be read.
+ */
 static int
-readable_fd(int fd)
+reopen_readonly(int fd)
 {
 	char proc[64];
-	int fl = fcntl(fd, F_GETFL);
 
-	if (fl != -1 && (fl & O_ACCMODE) != O_WRONLY)
-		return fd;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	return open(proc, O_RDONLY | O_CLOEXEC);
 }
@@ -125,13 +133,16 @@ compare(const char *src, const char *dst, int in, int out, off_t ioff,
 	uint64_t done = 0;
 	size_t want;
 	ssize_t n;
-	int rc = 0;
+	int rc = 0, fl;
 
 	if ((a = malloc(VBUF)) == NULL || (b = malloc(VBUF)) == NULL)
 		err(1, "out of memory");
-	/* Plain reads from any offset: no O_DIRECT alignment rules. */
-	(void)fcntl(in, F_SETFL, fcntl(in, F_GETFL) & ~O_DIRECT);
-	(void)fcntl(out, F_SETFL, fcntl(out, F_GETFL) & ~O_DIRECT);
+	/*
+	 * Plain reads from any offset, no O_DIRECT alignment rules: DEST's
+	 * descriptor is a new one; SOURCE's flags are put back below.
+	 */
+	if ((fl = fcntl(in, F_GETFL)) != -1 && (fl & O_DIRECT))
+		(void)fcntl(in, F_SETFL, fl & ~O_DIRECT);
 	(void)posix_fadvise(in, ioff, (off_t)len, POSIX_FADV_SEQUENTIAL);
 	(void)posix_fadvise(out, ooff, (off_t)len, POSIX_FADV_SEQUENTIAL);
 	while (done < len && !xio_stop) {
@@ -146,6 +157,8 @@ compare(const char *src, const char *dst, int in, int out, off_t ioff,
 	}
 	free(a);
 	free(b);
+	if (fl != -1 && (fl & O_DIRECT))
+		(void)fcntl(in, F_SETFL, fl);
 	return xio_stop ? -1 : rc;
 }
 
@@ -153,13 +166,13 @@ int
 finish_verify(const char *src, const char *dst, int in_fd, int out_fd,
     off_t ioff, off_t ooff, uint64_t len)
 {
-	/* A write-only DEST (stdout) is read through /proc. */
-	int rfd = readable_fd(out_fd), rc = 0;
+	int rfd, rc;
 
-	if (rfd != -1) {
-		rc = compare(src, dst, in_fd, rfd, ioff, ooff, len);
-		if (rfd != out_fd)
-			(void)close(rfd);
+	if ((rfd = reopen_readonly(out_fd)) == -1) {
+		warn("cannot verify '%s': cannot read it back", dst);
+		return -1;
 	}
+	rc = compare(src, dst, in_fd, rfd, ioff, ooff, len);
+	(void)close(rfd);
 	return rc;
 }

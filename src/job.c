@@ -36,6 +36,7 @@ struct job {
 	struct progress		 prog;
 	bool			 ran;		/* the engine was called */
 	double			 t0;
+	int			 in_fl, out_fl;	/* flags before --direct, or -1 */
 };
 
 /* engine callback, -vv: a method left or skipped. */
@@ -95,8 +96,8 @@ open_dest(struct job *j)
 	int fd, flags;
 	mode_t mode;
 
-	/* --verify reads DEST back; otherwise write-only is enough. */
-	flags = (o->verify ? O_RDWR : O_WRONLY) | (o->dd.dsync ? O_DSYNC : 0);
+	/* Write-only, even for --verify: it reads DEST through a new open. */
+	flags = O_WRONLY | (o->dd.dsync ? O_DSYNC : 0);
 	mode = j->in.type == FT_REG ? (j->in.st.st_mode & 0777) : 0666;
 	if (j->dst_std && o->atomic) {
 		warnx("cannot replace '-' atomically: not a regular file");
@@ -110,9 +111,11 @@ open_dest(struct job *j)
 	else if (o->atomic)
 		fd = atomic_open(j->dst, flags, mode, o, &j->at);
 	else
-		fd = dest_open(j->dst, flags, mode, o, &j->created);
+		fd = dest_open(j->dst, flags, mode, o, &j->in, &j->created);
+	if (fd == DEST_SAME)
+		warnx("'%s' and '%s' are the same file", j->src, j->dst);
 	if (fd < 0)
-		return fd;
+		return fd == DEST_SKIP ? DEST_SKIP : -1;
 	/* From here on close_dest() closes it, whatever happens. */
 	j->out.fd = fd;
 	if (fdinfo_get(fd, &j->out) == -1) {
@@ -218,6 +221,8 @@ truncate_dest(struct job *j)
 			return -1;
 		}
 		out->st.st_size = at;
+		if (o->append)	/* dd's oflag=append without notrunc */
+			j->req.out_off = at;
 	}
 	j->req.out_fresh_from = out->type == FT_REG ? out->st.st_size : 0;
 	return 0;
@@ -253,20 +258,37 @@ place(struct job *j)
 	return 0;
 }
 
-/* Turn on O_DIRECT for a file or block device, where allowed. */
-static void
+/* --reflink=always on a range no clone can take: refuse it now. */
+static int
+check_clone(struct job *j)
+{
+	if (j->o->copy.reflink != REFLINK_ALWAYS || engine_can_clone(&j->req))
+		return 0;
+	warnx("failed to clone '%s' to '%s': %s", j->src, j->dst,
+	    strerror(EINVAL));
+	return -1;
+}
+
+/*
+ * Turn on O_DIRECT for a file or block device, where allowed.  Returns
+ * the flags to put back when done (an inherited descriptor's open file
+ * description is shared with other processes), or -1.
+ */
+static int
 try_direct(const struct fdinfo *fi, const char *name, int verbose)
 {
 	int fl;
 
 	if (!fdinfo_is_file(fi->type))
-		return;
+		return -1;
 	if ((fl = fcntl(fi->fd, F_GETFL)) == -1 ||
 	    fcntl(fi->fd, F_SETFL, fl | O_DIRECT) == -1) {
 		if (verbose > 1)
 			warnx("'%s': O_DIRECT refused (%s): copying through "
 			    "the page cache", name, report_errname(errno));
+		return -1;
 	}
+	return fl;
 }
 
 /* What progress can promise: the rest of a regular SOURCE, or -l. */
@@ -307,8 +329,8 @@ plan(struct job *j)
 	j->copts.nocache = o->nocache;
 	if (o->direct) {
 		j->copts.direct = true;
-		try_direct(&j->in, j->src, o->verbose);
-		try_direct(&j->out, j->dst, o->verbose);
+		j->in_fl = try_direct(&j->in, j->src, o->verbose);
+		j->out_fl = try_direct(&j->out, j->dst, o->verbose);
 	}
 	if (o->progress)
 		j->copts.chunk = 64 << 20;	/* keep the line moving */
@@ -361,24 +383,44 @@ failed_after(struct job *j, int err)
 	return 1;
 }
 
-/* After a successful run: attributes, sync, verify, atomic commit. */
+/*
+ * --verify where both ends are files; elsewhere there is nothing to read
+ * back (a pipe, a socket, a terminal), and -v says so.
+ */
+static int
+verify(struct job *j)
+{
+	if (!fdinfo_is_file(j->in.type) || !fdinfo_is_file(j->out.type)) {
+		if (j->o->verbose > 0)
+			warnx("'%s' -> '%s': not verified: only files and block "
+			    "devices can be read back", j->src, j->dst);
+		return 0;
+	}
+	return finish_verify(j->src, j->dst, j->in.fd, j->out.fd,
+	    j->res.in_start, j->res.out_start, j->res.bytes);
+}
+
+/*
+ * After a successful run: attributes, sync, verify, times (last, since
+ * reading DEST back sets its access time), atomic commit.
+ */
 static int
 finish(struct job *j)
 {
 	const struct options *o = j->o;
+	bool attrs = o->preserve != 0 && !j->dst_std;
 
 	if (j->at.on)
 		atomic_keep_looks(&j->at, j->out.fd, o->preserve);
-	if (o->preserve != 0 && !j->dst_std &&
-	    finish_preserve(o, &j->in, j->out.fd, j->dst) == -1)
+	if (attrs && finish_attrs(o, &j->in, j->out.fd, j->dst) == -1)
 		return failed_after(j, errno);
 	if ((o->fsync || o->fdatasync) && finish_sync(o, &j->out, j->dst) ==
 	    -1)
 		return failed_after(j, errno);
-	if (o->verify && j->in.type == FT_REG && j->out.type == FT_REG &&
-	    finish_verify(j->src, j->dst, j->in.fd, j->out.fd,
-	    j->res.in_start, j->res.out_start, j->res.bytes) == -1)
+	if (o->verify && verify(j) == -1)
 		return failed_after(j, xio_stop ? EINTR : EIO);
+	if (attrs && finish_times(o, &j->in, j->out.fd, j->dst) == -1)
+		return failed_after(j, errno);
 	/* A stop asked for after the copy still leaves DEST alone. */
 	if (xio_stop)
 		return failed_after(j, EINTR);
@@ -402,6 +444,11 @@ close_dest(struct job *j, int rval)
 	bool clone_failed = j->res.err_method == M_REFLINK &&
 	    j->copts.reflink == REFLINK_ALWAYS && !xio_stop;
 
+	/* Inherited descriptors are left as they were found. */
+	if (j->in_fl != -1)
+		(void)fcntl(j->in.fd, F_SETFL, j->in_fl);
+	if (j->out_fl != -1 && j->dst_std)
+		(void)fcntl(j->out.fd, F_SETFL, j->out_fl);
 	if (rval != 0 && j->at.on)
 		atomic_abort(&j->at);
 	if (rval != 0 && j->created && (!j->ran || clone_failed))
@@ -431,6 +478,7 @@ job_copy(const char *src, const char *dst, const struct options *o,
 	j.src_std = strcmp(src, "-") == 0;
 	j.dst_std = strcmp(dst, "-") == 0;
 	j.in.fd = j.out.fd = -1;
+	j.in_fl = j.out_fl = -1;
 	j.res.err_method = M_NONE;
 
 	if (open_source(&j) == 0) {
@@ -438,8 +486,8 @@ job_copy(const char *src, const char *dst, const struct options *o,
 		if (r == DEST_SKIP)
 			rval = 0;
 		else if (j.out.fd != -1) {
-			if (r == 0 && check_pair(&j) == 0 &&
-			    truncate_dest(&j) == 0 && place(&j) == 0) {
+			if (r == 0 && check_pair(&j) == 0 && place(&j) == 0 &&
+			    check_clone(&j) == 0 && truncate_dest(&j) == 0) {
 				plan(&j);
 				rval = run(&j);
 				if (rval == 0)

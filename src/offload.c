@@ -145,8 +145,8 @@ offload_clone(struct xfer *x)
 		 * be a whole number of blocks, unless it ends at EOF.
 		 */
 		blk = (off_t)fdinfo_blksize(x->out_fi);
-		if (x->in_pos % blk != 0 || x->out_pos % blk != 0 ||
-		    (len % blk != 0 && x->in_pos + len != x->in_size)) {
+		if (!xfer_clone_aligned(x->in_pos, x->out_pos, len, x->in_size,
+		    blk)) {
 			if (x->opts->reflink != REFLINK_ALWAYS) {
 				x->err = 0;	/* not a clone: no call made */
 				x->why = "range not block-aligned";
@@ -306,8 +306,14 @@ splice_via_pipe(struct xfer *x)
 	enum step st;
 	int e;
 
-	if (ipipe_open(x->bufsize) == -1)
+	if (ipipe_open(x->bufsize) == -1) {
+		/* No descriptors left for a pipe: read/write needs none. */
+		if (errno == EMFILE || errno == ENFILE) {
+			x->err = errno;
+			return STEP_NEXT;
+		}
 		return failed(x, errno);
+	}
 	while (x->left > 0) {
 		n = splice_once(x, x->in, x->in_seek ? &x->in_pos : NULL,
 		    pollable(x->in_fi), ipipe[1], NULL, false,

@@ -63,6 +63,14 @@ int		xfer_fail(struct xfer *x, int err, enum err_side side,
 /* engine.c: run the ladder over x's current range; 0 or -1 (see there). */
 int		xfer_run_ladder(struct xfer *x);
 
+/*
+ * engine.c: whether FICLONERANGE can take [in_pos, in_pos + len) to
+ * out_pos: offsets on DEST's block boundaries (blk), and a whole number of
+ * blocks unless the range ends at SOURCE's end (in_size).
+ */
+bool		xfer_clone_aligned(off_t in_pos, off_t out_pos, off_t len,
+		    off_t in_size, off_t blk);
+
 /* offload.c: one function per kernel path. */
 enum step	offload_clone(struct xfer *x);
 enum step	offload_copy_file_range(struct xfer *x);
