@@ -14,7 +14,7 @@
  * unchanged through printf("%lld") and size_parse, and size_human must
  * write a terminated string into its buffer.
  *
- * Built by tests/fuzz/run.
+ * Built by ./configure --enable-fuzzing (CC=clang) and run by tests/fuzz/run.
  */
 #include "config.h"
 
