@@ -22,13 +22,6 @@ assert_usage_hint() {
 	assert_equal "${stderr_lines[${#stderr_lines[@]} - 1]}" "$USAGE_HINT"
 }
 
-# A /dev/shm scratch directory (tmpfs takes offsets up to INT64_MAX).
-shm_dir() {
-	[ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] ||
-	    skip "/dev/shm is not tmpfs"
-	SHM=$(mktemp -d /dev/shm/kcp-cli.XXXXXX) || skip "cannot write /dev/shm"
-}
-
 teardown() {
 	if [ -n "${SHM:-}" ]; then
 		rm -rf "$SHM"

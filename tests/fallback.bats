@@ -99,30 +99,6 @@ fkcp_nb_toslowpipe() {
 	return "${PIPESTATUS[0]}"
 }
 
-# strerror(3) in the C locale for the errnos used here.
-strerror() {
-	case $1 in
-	ENOSYS)		echo "Function not implemented" ;;
-	EXDEV)		echo "Invalid cross-device link" ;;
-	EINVAL)		echo "Invalid argument" ;;
-	EPERM)		echo "Operation not permitted" ;;
-	EOPNOTSUPP)	echo "Operation not supported" ;;
-	EBADF)		echo "Bad file descriptor" ;;
-	ETXTBSY)	echo "Text file busy" ;;
-	ENOTTY)		echo "Inappropriate ioctl for device" ;;
-	EACCES)		echo "Permission denied" ;;
-	ENOENT)		echo "No such file or directory" ;;
-	EFBIG)		echo "File too large" ;;
-	EIO)		echo "Input/output error" ;;
-	ENOSPC)		echo "No space left on device" ;;
-	EDQUOT)		echo "Disk quota exceeded" ;;
-	ENOMEM)		echo "Cannot allocate memory" ;;
-	EOVERFLOW)	echo "Value too large for defined data type" ;;
-	ENODATA)	echo "No data available" ;;
-	*)		echo "strerror: unknown $1" >&2; return 1 ;;
-	esac
-}
-
 VRE="^kcp: '.*' -> '.*': [0-9]+ bytes in "
 
 # The -v lines of the last run, with the time and rate replaced by T and

@@ -34,11 +34,6 @@ setup() {
 	cp --sparse=always "$BATS_FILE_TMPDIR/sp" sp
 }
 
-# strerror(3) in the C locale.
-strerror() {
-	python3 -c 'import errno, os, sys; print(os.strerror(getattr(errno, sys.argv[1])))' "$1"
-}
-
 # Run kcp under the shim on one path.  $1 path, $2 rules; the result is in
 # 'b', the exit status in $rc, stderr in 'err'.
 on_path() {

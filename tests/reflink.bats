@@ -474,18 +474,6 @@ t_always_empty() {
 
 # --- fault injection (tests/helpers/faultinj.c) ------------------------------
 
-require_faultinj() {
-	[ -n "${FAULTINJ:-}" ] && [ -f "$FAULTINJ" ] ||
-	    skip "fault-injection shim not built (\$FAULTINJ)"
-}
-
-# kcp under the shim with KCP_FAULT=$1.
-kcp_fault() {
-	local rules=$1
-	shift
-	env LD_PRELOAD="$FAULTINJ" KCP_FAULT="$rules" "$KCP" "$@"
-}
-
 @test "btrfs: FICLONE failing with EOPNOTSUPP falls back under auto, listed in -v" {
 	on_fs btrfs
 	require_faultinj

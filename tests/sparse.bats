@@ -646,18 +646,6 @@ for i in range(0, len(d), 1000):
 
 # --- fault injection (tests/helpers/faultinj.c) ------------------------------
 
-require_faultinj() {
-	[ -n "${FAULTINJ:-}" ] && [ -f "$FAULTINJ" ] ||
-	    skip "fault-injection shim not built (\$FAULTINJ)"
-}
-
-# kcp under the shim with KCP_FAULT=$1.
-kcp_fault() {
-	local rules=$1
-	shift
-	env LD_PRELOAD="$FAULTINJ" KCP_FAULT="$rules" "$KCP" "$@"
-}
-
 @test "fault: SEEK_DATA/SEEK_HOLE failing with EINVAL: copied whole, content right" {
 	require_faultinj
 	make_src8 src
