@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Durability and attributes (issue 6): --atomic (complete or untouched,
+# Durability and attributes (kcp(1), Options): --atomic (complete or untouched,
 # never a mix, no temporary file left, even when killed), --fsync,
 # --direct and --nocache on ext4 (/tmp) and tmpfs (/dev/shm), -p, and
 # --verify (passes on good copies, fails naming the offset on a bad one).

@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 #
-# The engine's fallback and error rules (SPEC section 5), forced with the
-# LD_PRELOAD fault-injection shim tests/helpers/faultinj.c.  Each test
-# checks the data with cmp and the -v line or the exact message.
+# The engine's fallback and error rules (kcp(1), THE METHOD LADDER),
+# forced with the LD_PRELOAD fault-injection shim tests/helpers/faultinj.c.
+# Each test checks the data with cmp and the -v line or the exact message.
 
 bats_require_minimum_version 1.5.0
 load helpers/test_helper
@@ -151,9 +151,9 @@ holds_prefix() {
 	cmp -n "$2" a "$1"
 }
 
-# The error line for a failure of an offload call (CONTRACT): errnos that
-# speak of DEST (ENOSPC, EDQUOT, EFBIG, EPIPE, EROFS) say writing; for the
-# others the kernel does not say which side failed.
+# The error line for a failure of an offload call (kcp(1), DIAGNOSTICS):
+# errnos that speak of DEST (ENOSPC, EDQUOT, EFBIG, EPIPE, EROFS) say
+# writing; for the others the kernel does not say which side failed.
 assert_offload_error() {	# SRC DEST ERRNO
 	local s
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# Pipes, FIFOs, character devices and /proc files: kcp as cat (SPEC 1, 3, 5).
+# Pipes, FIFOs, character devices and /proc files: kcp as cat (kcp(1),
+# Semantics and THE METHOD LADDER).
 # Every copy is checked with cmp against the source or against an
 # independent tool (head -c, tail -c, cat).
 
@@ -339,7 +340,8 @@ pipe_to_pipe() {
 }
 
 # Compare kcp's exit status in a pipeline into `head -c 10` with cat's in
-# the same place; SPEC: SIGPIPE keeps its default action, as with cat.
+# the same place; kcp(1), SIGNALS: SIGPIPE keeps its default action, as
+# with cat.
 sigpipe_check() {
 	local cat_cmd=$1 kcp_cmd=$2 idx=$3
 	run --separate-stderr timeout 30 bash -c "$cat_cmd | head -c 10 >/dev/null; echo \${PIPESTATUS[$idx]}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Reflink clones: --reflink[=auto|always|never] and the reflink method
-# (SPEC 2 and 5, issue 3).
+# (kcp(1), REFLINK).
 #
 # Cloning is tested on small btrfs and XFS loop images made in setup_file
 # (helpers/loopfs.bash); without root, loop devices or the mkfs tools those
@@ -507,8 +507,8 @@ t_always_empty() {
 	on_fs btrfs
 	require_faultinj
 	mkdata $((MiB + 100)) a
-	# SPEC 5: EIO is a real error, reported and never retried on another
-	# path; SPEC 4: a method called and left is listed.
+	# kcp(1), Falling back: EIO is a real error, reported and never retried
+	# on another path; VERBOSE OUTPUT: a method called and left is listed.
 	run -1 --separate-stderr kcp_fault ioctl:EIO -v a b
 	assert_output ""
 	assert_regex "$stderr" "Input/output error"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Reliability: full and failing storage on every path, a SOURCE that
 # changes under the copy, and the security rules for new files, -n and
-# DEST symlinks (SPEC sections 3 and 5, issue 5).
+# DEST symlinks (kcp(1), Semantics and THE METHOD LADDER).
 #
 # Full storage is a small tmpfs mounted under $BATS_TEST_TMPDIR (root
 # only; skipped with the reason otherwise) and always unmounted in

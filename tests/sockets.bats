@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# Sockets as SOURCE and DEST (SPEC 5: the socket row and column of the
-# method ladder).  Only 127.0.0.1 and socketpairs; every wait is bounded.
+# Sockets as SOURCE and DEST (kcp(1), THE METHOD LADDER: the socket rows
+# of the table).  Only 127.0.0.1 and socketpairs; every wait is bounded.
 
 load helpers/test_helper
 bats_require_minimum_version 1.5.0

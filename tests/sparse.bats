@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Sparse files: --sparse=auto|always|never (SPEC 2 and 5, issue 3).
+# Sparse files: --sparse=auto|always|never (kcp(1), SPARSE FILES).
 #
 # Content is always checked against something kcp did not produce: the
 # random islands the source was built from, a python-computed expectation,
@@ -640,7 +640,8 @@ for i in range(0, len(d), 1000):
 	assert_output ""
 	cmp src out
 	# Data regions only went through readwrite; the count is the range
-	# copied (SPEC 4: "the bytes copied"), holes included.
+	# copied (kcp(1), VERBOSE OUTPUT: "the number of bytes copied"),
+	# holes included.
 	assert_regex "$stderr" "^kcp: 'src' -> 'out': $((8 * MiB)) bytes in [0-9]+\.[0-9]{2} s( \([^)]*\))? via readwrite$"
 }
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for size_parse (SPEC section 2).
+ * libFuzzer harness for size_parse (kcp(1), Sizes).
  *
  * Besides "never crash", every input is checked against a small reference
  * parser written from the grammar alone:
