@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# Method fallback: which injected errnos move on to the next method, which fail.
 #
 # The engine's fallback and error rules (kcp(1), THE METHOD LADDER),
 # forced with the LD_PRELOAD fault-injection shim tests/helpers/faultinj.c.

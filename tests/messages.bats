@@ -1,8 +1,12 @@
 #!/usr/bin/env bats
-# Errors: every message of kcp(1), DIAGNOSTICS with its exact text and exit
-# status (EXIT STATUS), failures among several sources, the same-file
-# rules (kcp(1), Semantics: Same file), DEST symlinks, unreadable and
-# unwritable files.
+# Error messages and exit status: each failure kcp reports, word for word.
+#
+# Every message of kcp(1), DIAGNOSTICS with its exact text and exit status
+# (EXIT STATUS): opening, reading and writing, option arguments, failures
+# among several sources, the same-file rules (kcp(1), Semantics: Same
+# file), DEST symlinks, unreadable and unwritable files.  Real files and
+# real errors only: the faults injected with the shim are in
+# fallback.bats, faultinj-matrix.bats and storage-and-safety.bats.
 
 load helpers/test_helper
 bats_require_minimum_version 1.5.0

@@ -1,7 +1,10 @@
 #!/usr/bin/env bats
-# Reliability: full and failing storage on every path, a SOURCE that
-# changes under the copy, and the security rules for new files, -n and
-# DEST symlinks (kcp(1), Semantics and THE METHOD LADDER).
+# Full and failing storage, a SOURCE that changes, and safe new files.
+#
+# Really full storage (ENOSPC, EDQUOT, EFBIG) and injected EIO on every
+# path, a SOURCE that changes under the copy, and the security rules for
+# new files, -n and DEST symlinks (kcp(1), Semantics and THE METHOD
+# LADDER).
 #
 # Full storage is a small tmpfs mounted under $BATS_TEST_TMPDIR (root
 # only; skipped with the reason otherwise) and always unmounted in

@@ -1,11 +1,13 @@
 #!/usr/bin/env bats
-# The fault matrix: every kernel call kcp makes on a path, driven by the
-# LD_PRELOAD shim through each errno of the two lists of kcp(1), Falling
-# back, at the first call and after bytes have moved, and through short
-# counts, a zero return, EINTR and EAGAIN.  Each case ends either in the
-# right bytes (cmp) or in exit 1 with the errno's message, and a terminal
-# errno must never show up as a method that was left for another.  The
-# last test prints how many cases ran.
+# Fault-injection matrix: each kernel call on each path, times each errno.
+#
+# Every kernel call kcp makes on a path, driven by the LD_PRELOAD shim
+# through each errno of the two lists of kcp(1), Falling back, at the
+# first call and after bytes have moved, and through short counts, a zero
+# return, EINTR and EAGAIN.  Each case ends either in the right bytes
+# (cmp) or in exit 1 with the errno's message, and a terminal errno must
+# never show up as a method that was left for another.  The last test
+# prints how many cases ran.
 
 load helpers/test_helper
 
