@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Command line: --help/--version, operand forms, option aliases, the SIZE
-# grammar of SPEC section 2, --method parsing, -n/-f/-i and usage errors.
+# grammar (kcp(1), Sizes), --method parsing, -n/-f/-i and usage errors.
 
 load helpers/test_helper
 bats_require_minimum_version 1.5.0
@@ -22,13 +22,6 @@ assert_usage_hint() {
 	assert_equal "${stderr_lines[${#stderr_lines[@]} - 1]}" "$USAGE_HINT"
 }
 
-# A /dev/shm scratch directory (tmpfs takes offsets up to INT64_MAX).
-shm_dir() {
-	[ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] ||
-	    skip "/dev/shm is not tmpfs"
-	SHM=$(mktemp -d /dev/shm/kcp-cli.XXXXXX) || skip "cannot write /dev/shm"
-}
-
 teardown() {
 	if [ -n "${SHM:-}" ]; then
 		rm -rf "$SHM"
@@ -41,7 +34,7 @@ teardown() {
 	run -0 --separate-stderr kcp --help
 	assert_equal "$stderr" ""
 	assert_regex "${lines[0]}" '^Usage: kcp '
-	# The options of SPEC section 2 that are not marked (later).
+	# The options of kcp(1), Options.
 	for opt in --skip --seek --length --append --no-truncate --sparse \
 	    --reflink --method --verbose --no-clobber --force --interactive \
 	    --buffer-size --help --version; do

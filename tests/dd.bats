@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
-# dd operand mode (issue 6): for a matrix of operands, kcp's DEST and its
-# "records in/out" and bytes lines equal GNU dd's for the same operands on
-# the same input and the same pre-existing DEST; standard streams, pipes;
-# unsupported operands; a file named like an operand.
+# dd operand mode (kcp(1), DD OPERANDS): for a matrix of operands, kcp's
+# DEST and its "records in/out" and bytes lines equal GNU dd's for the same
+# operands on the same input and the same pre-existing DEST; standard
+# streams, pipes; unsupported operands; a file named like an operand.
 
 load helpers/test_helper
 bats_require_minimum_version 1.5.0
@@ -180,8 +180,8 @@ matrix() {
 
 @test "dd: conv=sparse,notrunc: zero blocks never let old DEST bytes show through" {
 	# GNU dd seeks over zero blocks and leaves the old DEST's bytes
-	# there; kcp follows SPEC section 5 ("stale bytes of the old DEST
-	# must never show through").  The result is SOURCE's bytes.
+	# there; kcp does not (kcp(1), DD OPERANDS, Differences from GNU dd:
+	# the old bytes never show through).  The result is SOURCE's bytes.
 	local ops
 	for ops in "bs=4K" "bs=4K seek=3" "bs=1K skip=2 seek=1"; do
 		cp "$OLD" out

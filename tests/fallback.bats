@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
+# Method fallback: which injected errnos move on to the next method, which fail.
 #
-# The engine's fallback and error rules (SPEC section 5), forced with the
-# LD_PRELOAD fault-injection shim tests/helpers/faultinj.c.  Each test
-# checks the data with cmp and the -v line or the exact message.
+# The engine's fallback and error rules (kcp(1), THE METHOD LADDER),
+# forced with the LD_PRELOAD fault-injection shim tests/helpers/faultinj.c.
+# Each test checks the data with cmp and the -v line or the exact message.
 
 bats_require_minimum_version 1.5.0
 load helpers/test_helper
@@ -99,30 +100,6 @@ fkcp_nb_toslowpipe() {
 	return "${PIPESTATUS[0]}"
 }
 
-# strerror(3) in the C locale for the errnos used here.
-strerror() {
-	case $1 in
-	ENOSYS)		echo "Function not implemented" ;;
-	EXDEV)		echo "Invalid cross-device link" ;;
-	EINVAL)		echo "Invalid argument" ;;
-	EPERM)		echo "Operation not permitted" ;;
-	EOPNOTSUPP)	echo "Operation not supported" ;;
-	EBADF)		echo "Bad file descriptor" ;;
-	ETXTBSY)	echo "Text file busy" ;;
-	ENOTTY)		echo "Inappropriate ioctl for device" ;;
-	EACCES)		echo "Permission denied" ;;
-	ENOENT)		echo "No such file or directory" ;;
-	EFBIG)		echo "File too large" ;;
-	EIO)		echo "Input/output error" ;;
-	ENOSPC)		echo "No space left on device" ;;
-	EDQUOT)		echo "Disk quota exceeded" ;;
-	ENOMEM)		echo "Cannot allocate memory" ;;
-	EOVERFLOW)	echo "Value too large for defined data type" ;;
-	ENODATA)	echo "No data available" ;;
-	*)		echo "strerror: unknown $1" >&2; return 1 ;;
-	esac
-}
-
 VRE="^kcp: '.*' -> '.*': [0-9]+ bytes in "
 
 # The -v lines of the last run, with the time and rate replaced by T and
@@ -175,9 +152,9 @@ holds_prefix() {
 	cmp -n "$2" a "$1"
 }
 
-# The error line for a failure of an offload call (CONTRACT): errnos that
-# speak of DEST (ENOSPC, EDQUOT, EFBIG, EPIPE, EROFS) say writing; for the
-# others the kernel does not say which side failed.
+# The error line for a failure of an offload call (kcp(1), DIAGNOSTICS):
+# errnos that speak of DEST (ENOSPC, EDQUOT, EFBIG, EPIPE, EROFS) say
+# writing; for the others the kernel does not say which side failed.
 assert_offload_error() {	# SRC DEST ERRNO
 	local s
 

@@ -27,13 +27,6 @@ teardown() {
 }
 
 
-# A /dev/shm scratch directory on tmpfs, removed by teardown.
-shm_dir() {
-	[ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] ||
-	    skip "/dev/shm is not tmpfs"
-	SHM=$(mktemp -d /dev/shm/kcp-files.XXXXXX) || skip "cannot write /dev/shm"
-}
-
 # The Go matrix for one size N: a whole copy; limited copies of N-1, N/2
 # and N+1 bytes from a file and from standard input, each checked against
 # head -c; and after each limited copy from standard input, the rest of

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Offsets and lengths: --skip, --seek, --length and --append, checked
-# against python3; inherited descriptors (SPEC section 3): offsets that
+# against python3; inherited descriptors (kcp(1), Semantics): offsets that
 # count from the descriptor's position, exact splitting of standard input,
 # O_APPEND standard output; offset arithmetic past INT64_MAX.
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
-# Progress (-P) and status on demand (SIGUSR1), issue 6: what a person sees
-# on a terminal (a pseudo-terminal, and a real tmux pane), what a log gets
-# through a pipe, and that the data are right all the same.
+# Progress (-P) and status on demand (SIGUSR1), kcp(1), Progress: what a
+# person sees on a terminal (a pseudo-terminal, and a real tmux pane), what
+# a log gets through a pipe, and that the data are right all the same.
 
 load helpers/test_helper
 bats_require_minimum_version 1.5.0

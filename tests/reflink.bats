@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Reflink clones: --reflink[=auto|always|never] and the reflink method
-# (SPEC 2 and 5, issue 3).
+# (kcp(1), REFLINK).
 #
 # Cloning is tested on small btrfs and XFS loop images made in setup_file
 # (helpers/loopfs.bash); without root, loop devices or the mkfs tools those
@@ -474,18 +474,6 @@ t_always_empty() {
 
 # --- fault injection (tests/helpers/faultinj.c) ------------------------------
 
-require_faultinj() {
-	[ -n "${FAULTINJ:-}" ] && [ -f "$FAULTINJ" ] ||
-	    skip "fault-injection shim not built (\$FAULTINJ)"
-}
-
-# kcp under the shim with KCP_FAULT=$1.
-kcp_fault() {
-	local rules=$1
-	shift
-	env LD_PRELOAD="$FAULTINJ" KCP_FAULT="$rules" "$KCP" "$@"
-}
-
 @test "btrfs: FICLONE failing with EOPNOTSUPP falls back under auto, listed in -v" {
 	on_fs btrfs
 	require_faultinj
@@ -519,8 +507,8 @@ kcp_fault() {
 	on_fs btrfs
 	require_faultinj
 	mkdata $((MiB + 100)) a
-	# SPEC 5: EIO is a real error, reported and never retried on another
-	# path; SPEC 4: a method called and left is listed.
+	# kcp(1), Falling back: EIO is a real error, reported and never retried
+	# on another path; VERBOSE OUTPUT: a method called and left is listed.
 	run -1 --separate-stderr kcp_fault ioctl:EIO -v a b
 	assert_output ""
 	assert_regex "$stderr" "Input/output error"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Signals (SPEC section 3, notes/CONTRACT.md): SIGINT and SIGTERM stop a
+# Signals (kcp(1), SIGNALS): SIGINT and SIGTERM stop a
 # copy at its next pause, print the -v line with the bytes copied so far and
 # ", failed: Interrupted system call", and end kcp by the signal (status
 # 130, 143) within 2 s; SIGPIPE from a closed reader ends it quietly;

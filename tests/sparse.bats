@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Sparse files: --sparse=auto|always|never (SPEC 2 and 5, issue 3).
+# Sparse files: --sparse=auto|always|never (kcp(1), SPARSE FILES).
 #
 # Content is always checked against something kcp did not produce: the
 # random islands the source was built from, a python-computed expectation,
@@ -640,23 +640,12 @@ for i in range(0, len(d), 1000):
 	assert_output ""
 	cmp src out
 	# Data regions only went through readwrite; the count is the range
-	# copied (SPEC 4: "the bytes copied"), holes included.
+	# copied (kcp(1), VERBOSE OUTPUT: "the number of bytes copied"),
+	# holes included.
 	assert_regex "$stderr" "^kcp: 'src' -> 'out': $((8 * MiB)) bytes in [0-9]+\.[0-9]{2} s( \([^)]*\))? via readwrite$"
 }
 
 # --- fault injection (tests/helpers/faultinj.c) ------------------------------
-
-require_faultinj() {
-	[ -n "${FAULTINJ:-}" ] && [ -f "$FAULTINJ" ] ||
-	    skip "fault-injection shim not built (\$FAULTINJ)"
-}
-
-# kcp under the shim with KCP_FAULT=$1.
-kcp_fault() {
-	local rules=$1
-	shift
-	env LD_PRELOAD="$FAULTINJ" KCP_FAULT="$rules" "$KCP" "$@"
-}
 
 @test "fault: SEEK_DATA/SEEK_HOLE failing with EINVAL: copied whole, content right" {
 	require_faultinj

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The -v report (SPEC 4, CONTRACT "Verbose"): one line per copy on stderr,
+# The -v report (kcp(1), VERBOSE OUTPUT): one line per copy on stderr,
 #   kcp: 'A' -> 'B': N bytes in T.TT s (R/s) via METHODS (LEFT: ERRNO, ...)
 # and the methods it names for each kind of descriptor pair.
 
@@ -75,8 +75,8 @@ vline_re() {
 	printf '%s' "^kcp: '$s' -> '$d': $3 bytes in [0-9]+\\.[0-9]{2} s( \\([^)]*/s\\))? via "
 }
 
-# Check a -v line's time and rate agree with CONTRACT: the rate is shown
-# exactly when the time is at least 0.01 s.
+# Check a -v line's time and rate agree with kcp(1), VERBOSE OUTPUT: the
+# rate is shown exactly when the time is at least 0.01 s.
 check_rate() {
 	local l=$1
 	[[ $l =~ bytes\ in\ ([0-9]+\.[0-9]{2})\ s(\ \(([^\)]*)/s\))?\ via ]] || {

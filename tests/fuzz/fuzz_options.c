@@ -13,7 +13,7 @@
  *   - parsing the same words twice gives the same answer (getopt's state
  *     is reset), since kcp and the fuzzer both rely on it.
  *
- * Built by tests/fuzz/run.
+ * Built by ./configure --enable-fuzzing (CC=clang) and run by tests/fuzz/run.
  */
 #include "config.h"
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for size_parse (SPEC section 2).
+ * libFuzzer harness for size_parse (kcp(1), Sizes).
  *
  * Besides "never crash", every input is checked against a small reference
  * parser written from the grammar alone:
@@ -14,7 +14,7 @@
  * unchanged through printf("%lld") and size_parse, and size_human must
  * write a terminated string into its buffer.
  *
- * Built by tests/fuzz/run.
+ * Built by ./configure --enable-fuzzing (CC=clang) and run by tests/fuzz/run.
  */
 #include "config.h"
 

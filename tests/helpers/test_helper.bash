@@ -38,6 +38,102 @@ require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 }
 
+# A /dev/shm scratch directory in SHM (tmpfs takes offsets up to
+# INT64_MAX), or skip.  The file's teardown removes "$SHM".
+shm_dir() {
+	[ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] ||
+	    skip "/dev/shm is not tmpfs"
+	SHM=$(mktemp -d /dev/shm/kcp-test.XXXXXX) || skip "cannot write /dev/shm"
+}
+
+# strerror(3) in the C locale for the errno named $1 (EIO, ...); fails on
+# a name that is not an errno.
+strerror() {
+	case $1 in
+	ENOSYS)		echo "Function not implemented" ;;
+	EXDEV)		echo "Invalid cross-device link" ;;
+	EINVAL)		echo "Invalid argument" ;;
+	EPERM)		echo "Operation not permitted" ;;
+	EOPNOTSUPP)	echo "Operation not supported" ;;
+	EBADF)		echo "Bad file descriptor" ;;
+	ETXTBSY)	echo "Text file busy" ;;
+	ENOTTY)		echo "Inappropriate ioctl for device" ;;
+	EACCES)		echo "Permission denied" ;;
+	ENOENT)		echo "No such file or directory" ;;
+	EFBIG)		echo "File too large" ;;
+	EIO)		echo "Input/output error" ;;
+	ENOSPC)		echo "No space left on device" ;;
+	EDQUOT)		echo "Disk quota exceeded" ;;
+	ENOMEM)		echo "Cannot allocate memory" ;;
+	EOVERFLOW)	echo "Value too large for defined data type" ;;
+	ENODATA)	echo "No data available" ;;
+	*)
+		LC_ALL=C python3 -c 'import errno, os, sys
+print(os.strerror(getattr(errno, sys.argv[1])))' "$1" 2>/dev/null || {
+			echo "strerror: unknown $1" >&2
+			return 1
+		}
+		;;
+	esac
+}
+
+# --- fault injection (tests/helpers/faultinj.c) ------------------------------
+
+# The shim, or skip with the reason it cannot be used.  It works with
+# clang's ASan (its runtime is linked into kcp, whose interceptors forward
+# to the shim), but gcc's shared libasan must come first in the preload
+# list and makes kcp refuse to start: the probe below skips then.
+require_faultinj() {
+	local why
+	[ -n "${FAULTINJ:-}" ] && [ -f "$FAULTINJ" ] ||
+	    skip "fault-injection shim not built (FAULTINJ unset)"
+	if ! why=$(env LD_PRELOAD="$FAULTINJ" "$KCP" --version 2>&1 >/dev/null); then
+		skip "kcp does not start with the shim preloaded: ${why%%$'\n'*}"
+	fi
+}
+
+# kcp under the shim, with rules $1 and a call log in ./calls, bounded to
+# 20 s (a hang shows as status 124).
+kcp_fault() {
+	local rules=$1
+	shift
+	: >calls
+	# The shim goes into kcp only: an ASan-built shim cannot be loaded
+	# into timeout(1).
+	timeout 20 env LD_PRELOAD="$FAULTINJ" KCP_FAULT="$rules" \
+	    KCP_FAULT_LOG="$PWD/calls" "$KCP" "$@"
+}
+
+# --- pipelines --------------------------------------------------------------
+
+# Run a shell command line under bash with pipefail, bounded in time:
+# any failing stage fails the whole line.
+pipeline() {
+	run --separate-stderr timeout 60 bash -o pipefail -c "$1"
+}
+
+# The previous `run` succeeded and wrote nothing on stderr.
+assert_quiet_success() {
+	assert_success
+	if [ -n "$stderr" ]; then
+		printf 'unexpected stderr:\n%s\n' "$stderr" >&2
+		return 1
+	fi
+}
+
+# assert_not_spinning FILE MIN_WALL: FILE is the output of
+# `/usr/bin/time -o FILE -f '%e %U %S'` (elapsed, user, system seconds).
+# Fail unless the command ran at least MIN_WALL seconds (shorter says
+# nothing) and used at most a fifth of that in CPU (a busy loop on EAGAIN
+# would use about all of it).
+assert_not_spinning() {
+	local e u s
+	read -r e u s <"$1"
+	echo "wall $e s, user $u s, sys $s s" >&2
+	awk -v e="$e" -v u="$u" -v s="$s" -v min="$2" \
+	    'BEGIN { exit !(e >= min && (u + s) * 5 < e) }'
+}
+
 # One reproducible pool of bytes per test file (python starts slowly):
 # call make_pool from setup_file, then mkd N FILE takes N bytes from an
 # offset that depends on N, so files of different sizes differ and two

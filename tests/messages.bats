@@ -1,7 +1,12 @@
 #!/usr/bin/env bats
-# Errors: every message of notes/CONTRACT.md with its exact text and exit
-# status, failures among several sources, the same-file rules of SPEC
-# section 3, DEST symlinks, unreadable and unwritable files.
+# Error messages and exit status: each failure kcp reports, word for word.
+#
+# Every message of kcp(1), DIAGNOSTICS with its exact text and exit status
+# (EXIT STATUS): opening, reading and writing, option arguments, failures
+# among several sources, the same-file rules (kcp(1), Semantics: Same
+# file), DEST symlinks, unreadable and unwritable files.  Real files and
+# real errors only: the faults injected with the shim are in
+# fallback.bats, faultinj-matrix.bats and storage-and-safety.bats.
 
 load helpers/test_helper
 bats_require_minimum_version 1.5.0
@@ -111,7 +116,8 @@ PY
 }
 
 @test "DEST a symlink loop: cannot stat or cannot open" {
-	# cp says "cannot stat"; CONTRACT.md's DEST open failure fits too.
+	# cp says "cannot stat"; "cannot open 'x' for writing" (kcp(1),
+	# DIAGNOSTICS) fits too.
 	mkd 100 a
 	ln -s loop loop
 	run -1 --separate-stderr kcp a loop
@@ -278,7 +284,7 @@ PY
 }
 
 @test "offset plus length past INT64_MAX is an error" {
-	# CONTRACT.md does not say whether the usage hint follows.
+	# A usage error (kcp(1), DIAGNOSTICS): only its first line is checked.
 	mkd 10 a
 	run -1 --separate-stderr kcp --skip=9223372036854775807 -l 1 a out
 	assert_equal "${stderr_lines[0]}" \
@@ -429,7 +435,7 @@ PY
 	cmp saved f
 }
 
-@test "same file: overlap with D before S is a safe forward copy (CONTRACT)" {
+@test "same file: overlap with D before S is a safe forward copy" {
 	# S = [50, 150), D = [0, 100)
 	mkd 5000 f
 	expect_self want f 50 0 100

@@ -1,7 +1,10 @@
 #!/usr/bin/env bats
-# Reliability: full and failing storage on every path, a SOURCE that
-# changes under the copy, and the security rules for new files, -n and
-# DEST symlinks (SPEC sections 3 and 5, issue 5).
+# Full and failing storage, a SOURCE that changes, and safe new files.
+#
+# Really full storage (ENOSPC, EDQUOT, EFBIG) and injected EIO on every
+# path, a SOURCE that changes under the copy, and the security rules for
+# new files, -n and DEST symlinks (kcp(1), Semantics and THE METHOD
+# LADDER).
 #
 # Full storage is a small tmpfs mounted under $BATS_TEST_TMPDIR (root
 # only; skipped with the reason otherwise) and always unmounted in
@@ -56,30 +59,6 @@ mount_tmpfs() {
 	mkdir -p "$MNT"
 	mount -t tmpfs -o "size=$1" tmpfs "$MNT" ||
 	    skip "cannot mount a tmpfs here (mount -t tmpfs failed)"
-}
-
-# The shim, or skip with the reason it cannot be used.  It works with
-# clang's ASan (its runtime is linked into kcp, whose interceptors forward
-# to the shim), but gcc's shared libasan must come first in the preload
-# list and makes kcp refuse to start: the probe below skips then.
-require_faultinj() {
-	local why
-	[ -n "${FAULTINJ:-}" ] && [ -f "$FAULTINJ" ] ||
-	    skip "fault-injection shim not built (FAULTINJ unset)"
-	if ! why=$(env LD_PRELOAD="$FAULTINJ" "$KCP" --version 2>&1 >/dev/null); then
-		skip "kcp does not start with the shim preloaded: ${why%%$'\n'*}"
-	fi
-}
-
-# kcp under the shim, with rules $1 and a call log in ./calls.
-kcp_fault() {
-	local rules=$1
-	shift
-	: >calls
-	# The shim goes into kcp only: an ASan-built shim cannot be loaded
-	# into timeout(1).
-	timeout 20 env LD_PRELOAD="$FAULTINJ" KCP_FAULT="$rules" \
-	    KCP_FAULT_LOG="$PWD/calls" "$KCP" "$@"
 }
 
 # Fail if the call log shows any of the named functions.

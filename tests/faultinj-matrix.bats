@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
-# The fault matrix: every kernel call kcp makes on a path, driven by the
-# LD_PRELOAD shim through each errno of SPEC section 5's two lists, at the
+# Fault-injection matrix: each kernel call on each path, times each errno.
+#
+# Every kernel call kcp makes on a path, driven by the LD_PRELOAD shim
+# through each errno of the two lists of kcp(1), Falling back, at the
 # first call and after bytes have moved, and through short counts, a zero
 # return, EINTR and EAGAIN.  Each case ends either in the right bytes
 # (cmp) or in exit 1 with the errno's message, and a terminal errno must
@@ -32,11 +34,6 @@ setup() {
 	cd "$BATS_TEST_TMPDIR"
 	cp "$BATS_FILE_TMPDIR/a" a
 	cp --sparse=always "$BATS_FILE_TMPDIR/sp" sp
-}
-
-# strerror(3) in the C locale.
-strerror() {
-	python3 -c 'import errno, os, sys; print(os.strerror(getattr(errno, sys.argv[1])))' "$1"
 }
 
 # Run kcp under the shim on one path.  $1 path, $2 rules; the result is in

@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
-# Durability and attributes (issue 6): --atomic (complete or untouched,
-# never a mix, no temporary file left, even when killed), --fsync,
-# --direct and --nocache on ext4 (/tmp) and tmpfs (/dev/shm), -p, and
-# --verify (passes on good copies, fails naming the offset on a bad one).
+# --atomic, --fsync/--direct/--nocache, -p and --verify (kcp(1), Options).
+#
+# --atomic (complete or untouched, never a mix, no temporary file left,
+# even when killed), --fsync, --direct and --nocache on ext4 (/tmp) and
+# tmpfs (/dev/shm), -p, and --verify (passes on good copies, fails naming
+# the offset on a bad one).
 
 load helpers/test_helper
 bats_require_minimum_version 1.5.0
@@ -20,7 +22,7 @@ setup_file() {
 	mkdata 3000001 "$d/src"
 	export BIG=$d/big OLDC=$d/old SRC=$d/src
 	if [ -d "$SHM_BASE" ] && [ -w "$SHM_BASE" ]; then
-		SHM=$(mktemp -d "$SHM_BASE/kcp-durability.XXXXXX")
+		SHM=$(mktemp -d "$SHM_BASE/kcp-atomic.XXXXXX")
 		export SHM
 	fi
 }
