@@ -105,7 +105,7 @@ dd_number(const char *s, int64_t *out)
 struct dd_flag_ctx {
 	const char	*key;
 	struct options	*o;
-	bool		*bytes;		/* skip_bytes, count_bytes, seek_bytes */
+	bool		*bytes;	/* skip_bytes, count_bytes, seek_bytes */
 };
 
 static int
@@ -191,11 +191,13 @@ dd_numeric(const char *op, const char *key, const char *val,
 	int64_t v;
 
 	if (dd_number(val, &v) == -1)
-		return options_error(err, len, "invalid number '%s' in '%s': %s",
-		    val, op, strerror(errno));
+		return options_error(err, len,
+		    "invalid number '%s' in '%s': %s", val, op,
+		    strerror(errno));
 	if (strstr(key, "bs") != NULL && (v == 0 || v > (1 << 30)))
-		return options_error(err, len, "invalid number '%s' in '%s': %s",
-		    val, op, strerror(v == 0 ? EINVAL : ERANGE));
+		return options_error(err, len,
+		    "invalid number '%s' in '%s': %s", val, op,
+		    strerror(v == 0 ? EINVAL : ERANGE));
 	if (strcmp(key, "bs") == 0)
 		d->bs = v;
 	else if (strcmp(key, "ibs") == 0)

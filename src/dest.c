@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dest.h"
+#include "quote.h"
 #include "xio.h"
 
 /* Attempts at a name that a racing process keeps taking. */
@@ -23,7 +24,7 @@
 static void
 warn_dangling(const char *dst)
 {
-	warnx("not writing through dangling symlink '%s'", dst);
+	warnx("not writing through dangling symlink %s", quote(dst));
 }
 
 /* True when path is a symlink that points nowhere. */
@@ -44,7 +45,7 @@ dest_ask(const char *dst)
 	ssize_t n;
 	bool yes;
 
-	fprintf(stderr, "%s: overwrite '%s'? ", getprogname(), dst);
+	fprintf(stderr, "%s: overwrite %s? ", getprogname(), quote(dst));
 	fflush(stderr);
 	n = xio_getline(&line, &cap, stdin);
 	yes = n > 0 && (line[0] == 'y' || line[0] == 'Y');
@@ -70,7 +71,7 @@ open_new(const char *dst, int flags, mode_t mode, const struct options *o,
 	if (fd != -1)
 		*created = true;
 	else
-		warn("cannot open '%s' for writing", dst);
+		warn("cannot open %s for writing", quote(dst));
 	return fd;
 }
 
@@ -87,10 +88,10 @@ trailing_slash(const char *dst)
 	if (n == 0 || dst[n - 1] != '/' || stat(dst, &st) == 0)
 		return 0;
 	if (errno == ENOTDIR)
-		warn("cannot stat '%s'", dst);
+		warn("cannot stat %s", quote(dst));
 	else {
 		errno = ENOTDIR;
-		warn("cannot open '%s' for writing", dst);
+		warn("cannot open %s for writing", quote(dst));
 	}
 	return -1;
 }
@@ -168,7 +169,7 @@ dest_open(const char *dst, int flags, mode_t mode, const struct options *o,
 			break;
 	}
 	if (!xio_stop)
-		warn("cannot open '%s' for writing", dst);
+		warn("cannot open %s for writing", quote(dst));
 	return -1;
 }
 
@@ -218,13 +219,13 @@ atomic_target(const char *dst, const struct options *o, struct atomic *a)
 	if (o->clobber == CLOBBER_NO)
 		return DEST_SKIP;
 	if (!S_ISREG(st.st_mode)) {
-		warnx("cannot replace '%s' atomically: not a regular file",
-		    dst);
+		warnx("cannot replace %s atomically: not a regular file",
+		    quote(dst));
 		return -1;
 	}
 	/* Replacing is writing: only where opening DEST would be allowed. */
 	if (!o->force && faccessat(AT_FDCWD, dst, W_OK, AT_EACCESS) == -1) {
-		warn("cannot open '%s' for writing", dst);
+		warn("cannot open %s for writing", quote(dst));
 		return -1;
 	}
 	if (o->clobber == CLOBBER_ASK && !dest_ask(dst))
@@ -233,7 +234,7 @@ atomic_target(const char *dst, const struct options *o, struct atomic *a)
 	a->old = st;
 	/* Replace the file a symlink points to, not the link. */
 	if ((a->dst = realpath(dst, NULL)) == NULL) {
-		warn("cannot resolve '%s'", dst);
+		warn("cannot resolve %s", quote(dst));
 		return -1;
 	}
 	return 0;
@@ -257,7 +258,7 @@ atomic_open(const char *dst, int flags, mode_t mode, const struct options *o,
 	    (fd = open(dir, (flags & ~O_ACCMODE) | O_RDWR | O_TMPFILE |
 	    O_CLOEXEC, mode)) == -1 && errno != EOPNOTSUPP &&
 	    errno != EISDIR && errno != EINVAL) {
-		warn("cannot create a temporary file in '%s'", dir);
+		warn("cannot create a temporary file in %s", quote(dir));
 		free(dir);
 		return -1;
 	}
@@ -265,7 +266,8 @@ atomic_open(const char *dst, int flags, mode_t mode, const struct options *o,
 		temp_name(a, dir);
 		fd = open(a->tmp, flags | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 		if (fd == -1 && errno != EEXIST) {
-			warn("cannot create a temporary file in '%s'", dir);
+			warn("cannot create a temporary file in %s",
+			    quote(dir));
 			break;
 		}
 		a->named = fd != -1;

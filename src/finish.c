@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "finish.h"
+#include "quote.h"
 #include "xio.h"
 
 /* Say what failed on dst, keeping errno for the caller; returns -1. */
@@ -22,7 +23,7 @@ fail(const char *what, const char *dst)
 {
 	int e = errno;
 
-	warn("%s '%s'", what, dst);
+	warn("%s %s", what, quote(dst));
 	errno = e;
 	return -1;
 }
@@ -99,25 +100,25 @@ compare_chunk(const char *src, const char *dst, int in, int out, off_t ioff,
 
 	ra = xio_read(in, a, want, ioff + (off_t)done);
 	if (ra < 0) {
-		warn("cannot verify: error reading '%s'", src);
+		warn("cannot verify: error reading %s", quote(src));
 		return -1;
 	}
 	rb = ra == 0 ? 0 : xio_read(out, b, (size_t)ra, ooff + (off_t)done);
 	if (rb < 0) {
-		warn("cannot verify: error reading '%s'", dst);
+		warn("cannot verify: error reading %s", quote(dst));
 		return -1;
 	}
 	if (ra == 0 || rb < ra) {
-		warnx("verification failed: '%s' and '%s' differ in length "
-		    "at byte %llu", src, dst,
+		warnx("verification failed: %s and %s differ in length "
+		    "at byte %llu", quote(src), quote(dst),
 		    (unsigned long long)(done + (uint64_t)rb));
 		return -1;
 	}
 	if (memcmp(a, b, (size_t)ra) != 0) {
 		for (i = 0; a[i] == b[i]; i++)
 			;
-		warnx("verification failed: '%s' and '%s' differ at byte %llu",
-		    src, dst, (unsigned long long)(done + i));
+		warnx("verification failed: %s and %s differ at byte %llu",
+		    quote(src), quote(dst), (unsigned long long)(done + i));
 		return -1;
 	}
 	return ra;
@@ -169,7 +170,7 @@ finish_verify(const char *src, const char *dst, int in_fd, int out_fd,
 	int rfd, rc;
 
 	if ((rfd = reopen_readonly(out_fd)) == -1) {
-		warn("cannot verify '%s': cannot read it back", dst);
+		warn("cannot verify %s: cannot read it back", quote(dst));
 		return -1;
 	}
 	rc = compare(src, dst, in_fd, rfd, ioff, ooff, len);

@@ -21,6 +21,7 @@
 #include "finish.h"
 #include "job.h"
 #include "report.h"
+#include "quote.h"
 #include "xio.h"
 
 struct job {
@@ -36,7 +37,7 @@ struct job {
 	struct progress		 prog;
 	bool			 ran;		/* the engine was called */
 	double			 t0;
-	int			 in_fl, out_fl;	/* flags before --direct, or -1 */
+	int			 in_fl, out_fl;	/* flags to put back, or -1 */
 };
 
 /* engine callback, -vv: a method left or skipped. */
@@ -74,15 +75,15 @@ open_source(struct job *j)
 		fd = STDIN_FILENO;
 	else if ((fd = xio_open(j->src, O_RDONLY | O_CLOEXEC, 0)) == -1) {
 		if (!xio_stop)
-			warn("cannot open '%s' for reading", j->src);
+			warn("cannot open %s for reading", quote(j->src));
 		return -1;
 	}
 	if (fdinfo_get(fd, &j->in) == -1) {
-		warn("cannot stat '%s'", j->src);
+		warn("cannot stat %s", quote(j->src));
 		return -1;
 	}
 	if (j->in.type == FT_DIR) {
-		warnx("omitting directory '%s'", j->src);
+		warnx("omitting directory %s", quote(j->src));
 		return -1;
 	}
 	return 0;
@@ -113,13 +114,14 @@ open_dest(struct job *j)
 	else
 		fd = dest_open(j->dst, flags, mode, o, &j->in, &j->created);
 	if (fd == DEST_SAME)
-		warnx("'%s' and '%s' are the same file", j->src, j->dst);
+		warnx("%s and %s are the same file", quote(j->src),
+		    quote(j->dst));
 	if (fd < 0)
 		return fd == DEST_SKIP ? DEST_SKIP : -1;
 	/* From here on close_dest() closes it, whatever happens. */
 	j->out.fd = fd;
 	if (fdinfo_get(fd, &j->out) == -1) {
-		warn("cannot stat '%s'", j->dst);
+		warn("cannot stat %s", quote(j->dst));
 		return -1;
 	}
 	return 0;
@@ -182,8 +184,8 @@ check_pair(struct job *j)
 	    at->old.st_dev == j->in.st.st_dev &&
 	    at->old.st_ino == j->in.st.st_ino && j->in.type == FT_REG)) {
 		if (at->on || !same_file_ok(j, &j->req.length)) {
-			warnx("'%s' and '%s' are the same file", j->src,
-			    j->dst);
+			warnx("%s and %s are the same file", quote(j->src),
+			    quote(j->dst));
 			return -1;
 		}
 	}
@@ -194,7 +196,7 @@ check_pair(struct job *j)
 	}
 	if (seeking && !j->out.seekable) {
 		errno = ESPIPE;
-		warn("cannot seek in '%s'", j->dst);
+		warn("cannot seek in %s", quote(j->dst));
 		return -1;
 	}
 	return 0;
@@ -217,7 +219,7 @@ truncate_dest(struct job *j)
 		at = 0;
 	if (at != -1) {
 		if (ftruncate(out->fd, at) == -1) {
-			warn("cannot truncate '%s'", j->dst);
+			warn("cannot truncate %s", quote(j->dst));
 			return -1;
 		}
 		out->st.st_size = at;
@@ -249,7 +251,7 @@ place(struct job *j)
 	else if (j->out.seekable && !j->out.append) {
 		cur = lseek(j->out.fd, 0, SEEK_CUR);
 		if (cur == -1 || o->seek > INT64_MAX - cur) {
-			warn("cannot seek in '%s'", j->dst);
+			warn("cannot seek in %s", quote(j->dst));
 			return -1;
 		}
 		req->out_off = cur + o->seek;
@@ -264,7 +266,7 @@ check_clone(struct job *j)
 {
 	if (j->o->copy.reflink != REFLINK_ALWAYS || engine_can_clone(&j->req))
 		return 0;
-	warnx("failed to clone '%s' to '%s': %s", j->src, j->dst,
+	warnx("failed to clone %s to %s: %s", quote(j->src), quote(j->dst),
 	    strerror(EINVAL));
 	return -1;
 }
@@ -284,8 +286,9 @@ try_direct(const struct fdinfo *fi, const char *name, int verbose)
 	if ((fl = fcntl(fi->fd, F_GETFL)) == -1 ||
 	    fcntl(fi->fd, F_SETFL, fl | O_DIRECT) == -1) {
 		if (verbose > 1)
-			warnx("'%s': O_DIRECT refused (%s): copying through "
-			    "the page cache", name, report_errname(errno));
+			warnx("%s: O_DIRECT refused (%s): copying through "
+			    "the page cache", quote(name),
+			    report_errname(errno));
 		return -1;
 	}
 	return fl;
@@ -343,19 +346,21 @@ report_failure(const struct job *j)
 	const struct copy_result *res = &j->res;
 
 	if (res->err_method == M_REFLINK && j->copts.reflink == REFLINK_ALWAYS)
-		warnx("failed to clone '%s' to '%s': %s", j->src, j->dst,
-		    strerror(res->err));
+		warnx("failed to clone %s to %s: %s", quote(j->src),
+		    quote(j->dst), strerror(res->err));
 	else if (res->no_method)
-		warnx("cannot copy '%s' to '%s' with %s: %s (%s)", j->src,
-		    j->dst, method_name(res->err_method), strerror(res->err),
-		    report_errname(res->err));
+		warnx("cannot copy %s to %s with %s: %s (%s)", quote(j->src),
+		    quote(j->dst), method_name(res->err_method),
+		    strerror(res->err), report_errname(res->err));
 	else if (res->err_side == SIDE_READ)
-		warnx("error reading '%s': %s", j->src, strerror(res->err));
-	else if (res->err_side == SIDE_WRITE)
-		warnx("error writing '%s': %s", j->dst, strerror(res->err));
-	else
-		warnx("error copying '%s' to '%s': %s", j->src, j->dst,
+		warnx("error reading %s: %s", quote(j->src),
 		    strerror(res->err));
+	else if (res->err_side == SIDE_WRITE)
+		warnx("error writing %s: %s", quote(j->dst),
+		    strerror(res->err));
+	else
+		warnx("error copying %s to %s: %s", quote(j->src),
+		    quote(j->dst), strerror(res->err));
 }
 
 /* Move the bytes.  0, or 1 after a message. */
@@ -392,8 +397,9 @@ verify(struct job *j)
 {
 	if (!fdinfo_is_file(j->in.type) || !fdinfo_is_file(j->out.type)) {
 		if (j->o->verbose > 0)
-			warnx("'%s' -> '%s': not verified: only files and block "
-			    "devices can be read back", j->src, j->dst);
+			warnx("%s -> %s: not verified: only files and block "
+			    "devices can be read back", quote(j->src),
+			    quote(j->dst));
 		return 0;
 	}
 	return finish_verify(j->src, j->dst, j->in.fd, j->out.fd,
@@ -427,7 +433,7 @@ finish(struct job *j)
 	if (j->at.on && atomic_commit(&j->at, j->out.fd,
 	    o->fsync || o->fdatasync) == -1) {
 		j->res.err = errno;
-		warn("cannot rename a temporary file to '%s'", j->dst);
+		warn("cannot rename a temporary file to %s", quote(j->dst));
 		return 1;
 	}
 	return 0;
@@ -455,7 +461,7 @@ close_dest(struct job *j, int rval)
 		(void)unlink(j->dst);
 	if (!j->dst_std && close(j->out.fd) == -1 && rval == 0) {
 		j->res.err = errno;
-		warn("error writing '%s'", j->dst);
+		warn("error writing %s", quote(j->dst));
 		rval = 1;
 	}
 	if (j->ran && j->o->verbose > 0)

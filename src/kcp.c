@@ -23,6 +23,7 @@
 #include "fdinfo.h"
 #include "job.h"
 #include "options.h"
+#include "quote.h"
 #include "xio.h"
 
 static _Noreturn void
@@ -221,7 +222,8 @@ copy_into(const char *src, const char *dir, struct options *o)
 	int rval;
 
 	if (strcmp(src, "-") == 0) {
-		warnx("cannot copy standard input into directory '%s'", dir);
+		warnx("cannot copy standard input into directory %s",
+		    quote(dir));
 		return 1;
 	}
 	dst = join_base(dir, src);
@@ -252,7 +254,7 @@ cp_main(struct options *o)
 		if (n == 0)
 			usage_error("missing file operand");
 		if (!is_dir(o->target)) {
-			warnx("target '%s' is not a directory", o->target);
+			warnx("target %s is not a directory", quote(o->target));
 			return 1;
 		}
 		for (i = 0; i < n && !xio_stop; i++)
@@ -269,10 +271,10 @@ cp_main(struct options *o)
 			rval = job_copy(ops[0], ops[1], o, NULL);
 	} else {
 		if (o->no_target)
-			usage_error("extra operand '%s'", ops[2]);
+			usage_error("extra operand %s", quote(ops[2]));
 		dir = ops[n - 1];
 		if (!is_dir(dir)) {
-			warnx("target '%s' is not a directory", dir);
+			warnx("target %s is not a directory", quote(dir));
 			return 1;
 		}
 		for (i = 0; i < n - 1 && !xio_stop; i++)

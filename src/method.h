@@ -9,7 +9,7 @@
 
 /* The methods, in ladder order. */
 enum method {
-	M_NONE = -1,		/* no method: none ran, or not a method's doing */
+	M_NONE = -1,	/* no method: none ran, or not a method's doing */
 	M_REFLINK,
 	M_COPY_FILE_RANGE,
 	M_SENDFILE,

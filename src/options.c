@@ -90,8 +90,8 @@ parse_size_opt(const char *arg, const char *name, int64_t *v, char *err,
     size_t len)
 {
 	if (size_parse(arg, v) == -1)
-		return options_error(err, len, "invalid size '%s' for --%s: %s", arg,
-		    name, strerror(errno));
+		return options_error(err, len, "invalid size '%s' for --%s: %s",
+		    arg, name, strerror(errno));
 	return 0;
 }
 
@@ -181,16 +181,17 @@ getopt_problem(int argc, char **argv, char *err, size_t len)
 			return options_error(err, len,
 			    "option '--%s' requires an argument", lo->name);
 		if (ambiguous(arg + 2, n))
-			return options_error(err, len, "option '%.*s' is ambiguous",
-			    (int)n + 2, arg);
+			return options_error(err, len,
+			    "option '%.*s' is ambiguous", (int)n + 2, arg);
 		return options_error(err, len, "unrecognized option '%s'", arg);
 	}
 	if (optopt > 0 && optopt < 256 && optopt != ':' &&
 	    strchr(shortopts, optopt) != NULL)
-		return options_error(err, len, "option requires an argument -- '%c'",
-		    optopt);
+		return options_error(err, len,
+		    "option requires an argument -- '%c'", optopt);
 	if (optopt > 0 && optopt < 256)
-		return options_error(err, len, "invalid option -- '%c'", optopt);
+		return options_error(err, len, "invalid option -- '%c'",
+		    optopt);
 	return options_error(err, len, "invalid option '%s'", arg);
 }
 
@@ -369,7 +370,8 @@ options_parse(int argc, char **argv, struct options *o, char *err,
 		if (o->skip != 0 || o->seek_set || o->length_set ||
 		    o->append || o->no_truncate || o->target != NULL ||
 		    o->no_target || o->atomic)
-			return options_error(err, len, "--skip, --seek, --length, "
+			return options_error(err, len,
+			    "--skip, --seek, --length, "
 			    "--append, --no-truncate, -t, -T and --atomic "
 			    "cannot be used with dd operands");
 		if (dd_parse(o, err, len) == -1)
@@ -390,10 +392,12 @@ options_parse(int argc, char **argv, struct options *o, char *err,
 		return options_error(err, len,
 		    "--reflink=always cannot be used with --sparse=never");
 	if (o->target != NULL && o->no_target)
-		return options_error(err, len, "-t and -T cannot be used together");
+		return options_error(err, len,
+		    "-t and -T cannot be used together");
 	if (o->atomic && (o->seek_set || o->append || o->no_truncate ||
 	    o->trunc_at_seek))
-		return options_error(err, len, "--atomic cannot be used with --seek, "
+		return options_error(err, len,
+		    "--atomic cannot be used with --seek, "
 		    "--append or --no-truncate");
 	return 0;
 }

@@ -34,6 +34,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -240,6 +241,7 @@ quote(const char *name)
 	size_t need, cap;
 	char *p;
 	unsigned int i;
+	int e = errno;	/* callers pass quote() to warn(3): keep errno */
 
 	i = next_slot++ % QUOTE_SLOTS;
 	need = quote_buf(slots[i].buf, slots[i].cap, name) + 1;
@@ -249,12 +251,15 @@ quote(const char *name)
 		 * Out of memory, a message is still better than none: give
 		 * a fixed marker for the name rather than fail or crash.
 		 */
-		if ((p = realloc(slots[i].buf, cap)) == NULL)
+		if ((p = realloc(slots[i].buf, cap)) == NULL) {
+			errno = e;
 			return "'?'";
+		}
 		slots[i].buf = p;
 		slots[i].cap = cap;
 		(void)quote_buf(p, cap, name);
 	}
+	errno = e;
 	return slots[i].buf;
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "quote.h"
 #include "report.h"
 #include "size.h"
 
@@ -55,8 +56,8 @@ report_copy(FILE *fp, const char *src, const char *dst,
 		if (r->m[m].left)
 			nleft++;
 	}
-	fprintf(fp, "%s: '%s' -> '%s': %" PRIu64 " bytes in %.2f s",
-	    getprogname(), src, dst, r->bytes, secs);
+	fprintf(fp, "%s: %s -> %s: %" PRIu64 " bytes in %.2f s",
+	    getprogname(), quote(src), quote(dst), r->bytes, secs);
 	if (secs >= 0.005) {
 		size_human(rate, sizeof(rate),
 		    (uint64_t)((double)r->bytes / secs));
@@ -107,12 +108,12 @@ report_decision(FILE *fp, const char *src, const char *dst, enum method m,
     int err, const char *why)
 {
 	if (err != 0)
-		fprintf(fp, "%s: '%s' -> '%s': %s left: %s (%s)\n",
-		    getprogname(), src, dst, method_name(m),
+		fprintf(fp, "%s: %s -> %s: %s left: %s (%s)\n",
+		    getprogname(), quote(src), quote(dst), method_name(m),
 		    report_errname(err), strerror(err));
 	else
-		fprintf(fp, "%s: '%s' -> '%s': %s skipped: %s\n",
-		    getprogname(), src, dst, method_name(m),
+		fprintf(fp, "%s: %s -> %s: %s skipped: %s\n",
+		    getprogname(), quote(src), quote(dst), method_name(m),
 		    why != NULL ? why : "not applicable");
 }
 

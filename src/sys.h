@@ -26,14 +26,15 @@ struct sysops {
 	ssize_t	(*pread)(int fd, void *buf, size_t len, off_t off);
 	ssize_t	(*pwrite)(int fd, const void *buf, size_t len, off_t off);
 	int	(*clone)(int out, int in);			/* FICLONE */
+	/* FICLONERANGE */
 	int	(*clone_range)(int out, int in, off_t inoff, off_t len,
-		    off_t outoff);				/* FICLONERANGE */
+		    off_t outoff);
 	off_t	(*lseek)(int fd, off_t off, int whence);
 	int	(*fallocate)(int fd, int mode, off_t off, off_t len);
 	int	(*fstat)(int fd, struct stat *st);
 	int	(*fstatfs)(int fd, struct statfs *sf);
 	int	(*ftruncate)(int fd, off_t len);
-	int	(*fcntl)(int fd, int cmd, int arg);	/* int-valued commands */
+	int	(*fcntl)(int fd, int cmd, int arg);	/* int-valued */
 	int	(*pipe2)(int fds[2], int flags);
 	int	(*fadvise)(int fd, off_t off, off_t len, int advice);
 	int	(*sync_range)(int fd, off_t off, off_t len, unsigned flags);

@@ -28,13 +28,13 @@ struct xfer {
 	bool			 bounded;	/* left is a hard limit */
 	uint64_t		 left;		/* bytes still wanted */
 	bool			 eof;		/* SOURCE reached its end */
-	off_t			 in_size;	/* SOURCE size at start (regular) */
+	off_t			 in_size;	/* SOURCE size at start */
 	off_t			 out_fresh_from; /* see copy_req */
 	bool			 zero_holes;	/* --sparse=always */
-	bool			 extend;	/* holes skipped past DEST's end */
+	bool			 extend;	/* a hole past DEST's end */
 	size_t			 bufsize;
 	char			*buf;		/* readwrite buffer, lazily */
-	int			 err;		/* why the last method stopped */
+	int			 err;		/* why a method stopped */
 	enum err_side		 err_side;
 	const char		*why;		/* a skip without a call */
 	struct copy_result	*res;
