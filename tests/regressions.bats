@@ -78,12 +78,6 @@ rg_show() {
 	printf 'status %s; stderr:\n%s\n' "$status" "${stderr-}" >&2
 }
 
-# rg_need_faultinj: skip without the fault-injection shim.
-rg_need_faultinj() {
-	[ -n "${FAULTINJ:-}" ] && [ -e "$FAULTINJ" ] ||
-	    skip "no fault-injection shim (FAULTINJ)"
-}
-
 # rg_gnu_quote NAME: how GNU cp quotes NAME in a message (C locale).
 rg_gnu_quote() {
 	local dir msg
@@ -206,6 +200,9 @@ rg_need_noseek() {
 	[ -e "$BATS_FILE_TMPDIR/noseek.so" ] ||
 	    skip "cannot build the non-seekable-file shim (no C compiler?)"
 	NOSEEK=$BATS_FILE_TMPDIR/noseek.so
+	# A sanitizer build of kcp refuses a preloaded library of another kind.
+	env LD_PRELOAD="$NOSEEK" "$KCP" --version >/dev/null 2>&1 ||
+	    skip "kcp does not start with the non-seekable-file shim preloaded"
 }
 
 # sockfeed.py FILE CMD...: run CMD with a socket (one end of a socketpair)
@@ -318,7 +315,7 @@ rg_tracefs() {
 
 @test "--verify onto a block device checks it: a corrupted write is an error" {
 	require_root
-	rg_need_faultinj
+	require_faultinj
 	truncate -s 1M img
 	RG_LOOPDEV=$(losetup -f --show img 2>/dev/null) ||
 	    skip "cannot set up a loop device"
@@ -349,7 +346,7 @@ rg_tracefs() {
 
 @test "--verify onto an unreadable regular stdout: a corrupted write is not a success" {
 	rg_userdir
-	rg_need_faultinj
+	require_faultinj
 	mkd 100000 src
 	chmod 644 src
 	run --separate-stderr rg_as_user env LD_PRELOAD="$FAULTINJ" \
