@@ -1,6 +1,6 @@
 /*
- * Opening DEST: creating it with its mode, -n, -i and -f, the dangling
- * symlink rule, and --atomic's temporary file and its commit.
+ * Opening DEST: creating it with its mode, -n, -i and -f, -u, the
+ * dangling symlink rule, and --atomic's temporary file and its commit.
  */
 #ifndef KCP_DEST_H
 #define KCP_DEST_H
@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <stdbool.h>
 
+#include "atname.h"
 #include "fdinfo.h"
 #include "options.h"
 
@@ -19,16 +20,25 @@
 
 /*
  * Open DEST without truncating it (that waits for the same-file check).
- * A new file gets mode at creation.  src is SOURCE, which -f never
- * removes and -i never asks about.  Returns the descriptor, -1 after a
- * diagnosed error, DEST_SKIP (-n, or "no" to -i) or DEST_SAME (not yet
- * diagnosed).
+ * A new file gets mode at creation.  src is SOURCE (src_shown its name),
+ * which -f never removes, -i never asks about and --backup never loses.
+ * Returns the descriptor, -1 after a diagnosed error, DEST_SKIP (-n, -u,
+ * or "no" to -i) or DEST_SAME (not yet diagnosed).
  */
-int	dest_open(const char *dst, int flags, mode_t mode,
-	    const struct options *o, const struct fdinfo *src, bool *created);
+int	dest_open(const struct atname *dst, int flags, mode_t mode,
+	    const struct options *o, const struct fdinfo *src,
+	    const char *src_shown, bool *created);
 
-/* Ask before overwriting dst (-i); true means go ahead. */
-bool	dest_ask(const char *dst);
+/*
+ * --backup: rename an existing DEST out of the way (backup.c names it);
+ * nothing without --backup or when DEST does not exist.  0, or -1 after a
+ * message.
+ */
+int	dest_backup(const struct atname *dst, const struct options *o,
+	    const struct stat *src_st, const char *src_shown);
+
+/* Ask before overwriting the file shown as dst (-i); true: go ahead. */
+bool	dest_ask(const char *shown);
 
 /* A DEST being built beside its final name (--atomic). */
 struct atomic {
@@ -36,8 +46,10 @@ struct atomic {
 	bool		 named;		/* a visible temporary name exists */
 	bool		 existed;	/* DEST existed: keep its attributes */
 	struct stat	 old;
-	char		*dst;		/* final path (symlinks resolved) */
-	char		*tmp;		/* temporary path, when named */
+	int		 dirfd;		/* the directory DEST is in, or -1 */
+	char		*name;		/* DEST's name there (links resolved) */
+	char		*tmp;		/* temporary name there, when named */
+	const char	*shown;		/* DEST as messages name it */
 };
 
 /*
@@ -45,8 +57,9 @@ struct atomic {
  * allows, else with a unique name.  Returns the descriptor, -1 after a
  * diagnosed error, or DEST_SKIP.
  */
-int	atomic_open(const char *dst, int flags, mode_t mode,
-	    const struct options *o, struct atomic *a);
+int	atomic_open(const struct atname *dst, int flags, mode_t mode,
+	    const struct options *o, const struct fdinfo *src,
+	    struct atomic *a);
 
 /* Give the finished file DEST's owner and mode, except what -p keeps. */
 void	atomic_keep_looks(const struct atomic *a, int fd, unsigned preserve);

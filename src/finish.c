@@ -8,12 +8,14 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "finish.h"
+#include "xattr.h"
 #include "quote.h"
 #include "xio.h"
 
@@ -28,38 +30,139 @@ fail(const char *what, const char *dst)
 	return -1;
 }
 
-int
-finish_attrs(const struct options *o, const struct fdinfo *in, int out,
-    const char *dst)
+/* How xattr.c's failures are taken, and whether one counted. */
+struct xattr_report {
+	bool	 all;		/* --preserve=xattr asked: every failure */
+	bool	 failed;	/* one was reported */
+};
+
+/* An attribute or ACL that could not be copied (xattr.c's callback). */
+static void
+xattr_failed(void *arg, const char *what, int err)
 {
-	if (!fdinfo_is_file(in->type))
+	struct xattr_report *r = arg;
+
+	/* As part of -a, attributes DEST cannot hold pass in silence. */
+	if (!r->all && xattr_unsupported(err))
+		return;
+	warnx("%s: %s", what, strerror(err));
+	r->failed = true;
+}
+
+/* A side's name for the path forms of xattr.c: through its directory. */
+static const char *
+side_path(char *buf, size_t len, const struct finish_side *s)
+{
+	const char *p = xattr_fdpath(buf, len, s->dirfd, s->name);
+
+	return p != NULL ? p : s->name;
+}
+
+/* --preserve=xattr: the extended attributes of s onto d. */
+static int
+copy_xattrs(const struct options *o, const struct finish_side *s,
+    const struct finish_side *d)
+{
+	struct xattr_report r = { (o->preserve_asked & PRESERVE_XATTR) != 0,
+	    false };
+	char sp[PATH_MAX + 32], dp[PATH_MAX + 32];
+
+	if (!(o->preserve & PRESERVE_XATTR))
 		return 0;
-	if ((o->preserve & PRESERVE_OWNERSHIP) &&
-	    fchown(out, in->st.st_uid, in->st.st_gid) == -1) {
-		/* As cp: without privilege, keep at least the group. */
-		if (errno != EPERM ||
-		    (fchown(out, (uid_t)-1, in->st.st_gid) == -1 &&
-		    errno != EPERM))
-			return fail("cannot preserve ownership of", dst);
+	if (s->fd >= 0 && d->fd >= 0)
+		(void)xattr_copy_fd(s->fd, s->shown, d->fd, d->shown,
+		    xattr_failed, &r);
+	else
+		(void)xattr_copy_path(side_path(sp, sizeof(sp), s), s->shown,
+		    side_path(dp, sizeof(dp), d), d->shown, xattr_failed, &r);
+	return r.failed ? -1 : 0;
+}
+
+/* With the mode: the ACLs of s onto d, where there are any. */
+static int
+copy_acls(const struct finish_side *s, const struct finish_side *d)
+{
+	struct xattr_report r = { true, false };
+	char sp[PATH_MAX + 32], dp[PATH_MAX + 32];
+
+	if (s->fd >= 0 && d->fd >= 0)
+		(void)xattr_acl_copy_fd(s->fd, s->shown, d->fd, d->shown,
+		    xattr_failed, &r);
+	else
+		(void)xattr_acl_copy_path(side_path(sp, sizeof(sp), s),
+		    s->shown, side_path(dp, sizeof(dp), d), d->shown,
+		    xattr_failed, &r);
+	return r.failed ? -1 : 0;
+}
+
+/* chown(2) on the entry d, by descriptor or by name. */
+static int
+own(const struct finish_side *d, uid_t uid, gid_t gid)
+{
+	if (d->fd >= 0)
+		return fchown(d->fd, uid, gid);
+	return fchownat(d->dirfd, d->name, uid, gid, AT_SYMLINK_NOFOLLOW);
+}
+
+/*
+ * Ownership as -p asks.  False when the entry is not SOURCE's owner's
+ * after it (kept or not asked), so that set-ID bits must go.
+ */
+static int
+keep_owner(const struct options *o, const struct stat *st,
+    const struct finish_side *d, bool *kept)
+{
+	*kept = false;
+	if (!(o->preserve & PRESERVE_OWNERSHIP))
+		return 0;
+	if (own(d, st->st_uid, st->st_gid) == 0) {
+		*kept = true;
+		return 0;
 	}
-	if ((o->preserve & PRESERVE_MODE) &&
-	    fchmod(out, in->st.st_mode & 07777) == -1)
-		return fail("cannot preserve permissions of", dst);
+	/* As cp: without privilege, keep at least the group. */
+	if (errno != EPERM || (own(d, (uid_t)-1, st->st_gid) == -1 &&
+	    errno != EPERM))
+		return fail("cannot preserve ownership of", d->shown);
 	return 0;
 }
 
 int
-finish_times(const struct options *o, const struct fdinfo *in, int out,
-    const char *dst)
+finish_meta(const struct options *o, const struct stat *st,
+    const struct finish_side *s, const struct finish_side *d)
+{
+	mode_t mode = st->st_mode & 07777;
+	bool kept;
+
+	if (keep_owner(o, st, d, &kept) == -1)
+		return -1;
+	/* After chown, which clears file capabilities. */
+	if (copy_xattrs(o, s, d) == -1)
+		return -1;
+	if (!(o->preserve & PRESERVE_MODE) || d->link)
+		return 0;
+	/* A file no longer its owner's must not keep set-ID bits. */
+	if (!kept)
+		mode &= ~(mode_t)(S_ISUID | S_ISGID);
+	if ((d->fd >= 0 ? fchmod(d->fd, mode) :
+	    fchmodat(d->dirfd, d->name, mode, 0)) == -1)
+		return fail("cannot preserve permissions of", d->shown);
+	/* After the mode: an access ACL sets the group bits to its mask. */
+	return copy_acls(s, d);
+}
+
+int
+finish_meta_times(const struct options *o, const struct stat *st,
+    const struct finish_side *d)
 {
 	struct timespec ts[2];
 
-	if (!fdinfo_is_file(in->type) || !(o->preserve & PRESERVE_TIMESTAMPS))
+	if (!(o->preserve & PRESERVE_TIMESTAMPS))
 		return 0;
-	ts[0] = in->st.st_atim;
-	ts[1] = in->st.st_mtim;
-	if (futimens(out, ts) == -1)
-		return fail("cannot preserve times of", dst);
+	ts[0] = st->st_atim;
+	ts[1] = st->st_mtim;
+	if ((d->fd >= 0 ? futimens(d->fd, ts) : utimensat(d->dirfd, d->name,
+	    ts, AT_SYMLINK_NOFOLLOW)) == -1)
+		return fail("cannot preserve times of", d->shown);
 	return 0;
 }
 

@@ -6,18 +6,33 @@
 #define KCP_FINISH_H
 
 #include <sys/types.h>
+#include <sys/stat.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fdinfo.h"
 #include "options.h"
 
-/* -p: ownership and mode of SOURCE in onto out_fd. */
-int	finish_attrs(const struct options *o, const struct fdinfo *in,
-	    int out_fd, const char *dst);
+/* One side of an entry: open (fd >= 0), or dirfd/name (links, FIFOs). */
+struct finish_side {
+	int		 fd;
+	int		 dirfd;
+	const char	*name;
+	const char	*shown;
+	bool		 link;		/* a symbolic link itself */
+};
 
-/* -p: SOURCE's access and modification times onto out_fd (last). */
-int	finish_times(const struct options *o, const struct fdinfo *in,
-	    int out_fd, const char *dst);
+/*
+ * -p and --preserve: SOURCE's owner (set-ID bits dropped where it cannot
+ * be kept), extended attributes and ACLs, and mode, from its stat st and
+ * side s onto side d.  0, or -1 after a message.
+ */
+int	finish_meta(const struct options *o, const struct stat *st,
+	    const struct finish_side *s, const struct finish_side *d);
+
+/* -p: SOURCE's access and modification times onto d (the last step). */
+int	finish_meta_times(const struct options *o, const struct stat *st,
+	    const struct finish_side *d);
 
 /* --fsync (or dd's fdatasync): DEST to stable storage. */
 int	finish_sync(const struct options *o, const struct fdinfo *out,

@@ -25,7 +25,7 @@
 #include "xio.h"
 
 struct job {
-	const char		*src, *dst;
+	const struct atname	*src, *dst;
 	const struct options	*o;
 	bool			 src_std, dst_std;	/* "-" */
 	struct fdinfo		 in, out;
@@ -46,7 +46,7 @@ trace_cb(void *arg, enum method m, int err, const char *why)
 {
 	const struct job *j = arg;
 
-	report_decision(stderr, j->src, j->dst, m, err, why);
+	report_decision(stderr, j->src->shown, j->dst->shown, m, err, why);
 }
 
 /* engine callback: a tick (-P) or SIGUSR1 came. */
@@ -73,17 +73,18 @@ open_source(struct job *j)
 		return -1;
 	} else if (j->src_std)
 		fd = STDIN_FILENO;
-	else if ((fd = xio_open(j->src, O_RDONLY | O_CLOEXEC, 0)) == -1) {
+	else if ((fd = xio_openat(j->src->dirfd, j->src->name, O_RDONLY |
+	    O_CLOEXEC | (j->src->nofollow ? O_NOFOLLOW : 0), 0)) == -1) {
 		if (!xio_stop)
-			warn("cannot open %s for reading", quote(j->src));
+			warn("cannot open %s for reading", quote(j->src->shown));
 		return -1;
 	}
 	if (fdinfo_get(fd, &j->in) == -1) {
-		warn("cannot stat %s", quote(j->src));
+		warn("cannot stat %s", quote(j->src->shown));
 		return -1;
 	}
 	if (j->in.type == FT_DIR) {
-		warnx("omitting directory %s", quote(j->src));
+		warnx("omitting directory %s", quote(j->src->shown));
 		return -1;
 	}
 	return 0;
@@ -110,18 +111,19 @@ open_dest(struct job *j)
 	} else if (j->dst_std)
 		fd = STDOUT_FILENO;
 	else if (o->atomic)
-		fd = atomic_open(j->dst, flags, mode, o, &j->at);
+		fd = atomic_open(j->dst, flags, mode, o, &j->in, &j->at);
 	else
-		fd = dest_open(j->dst, flags, mode, o, &j->in, &j->created);
+		fd = dest_open(j->dst, flags, mode, o, &j->in, j->src->shown,
+		    &j->created);
 	if (fd == DEST_SAME)
-		warnx("%s and %s are the same file", quote(j->src),
-		    quote(j->dst));
+		warnx("%s and %s are the same file", quote(j->src->shown),
+		    quote(j->dst->shown));
 	if (fd < 0)
 		return fd == DEST_SKIP ? DEST_SKIP : -1;
 	/* From here on close_dest() closes it, whatever happens. */
 	j->out.fd = fd;
 	if (fdinfo_get(fd, &j->out) == -1) {
-		warn("cannot stat %s", quote(j->dst));
+		warn("cannot stat %s", quote(j->dst->shown));
 		return -1;
 	}
 	return 0;
@@ -184,8 +186,8 @@ check_pair(struct job *j)
 	    at->old.st_dev == j->in.st.st_dev &&
 	    at->old.st_ino == j->in.st.st_ino && j->in.type == FT_REG)) {
 		if (at->on || !same_file_ok(j, &j->req.length)) {
-			warnx("%s and %s are the same file", quote(j->src),
-			    quote(j->dst));
+			warnx("%s and %s are the same file", quote(j->src->shown),
+			    quote(j->dst->shown));
 			return -1;
 		}
 	}
@@ -196,7 +198,7 @@ check_pair(struct job *j)
 	}
 	if (seeking && !j->out.seekable) {
 		errno = ESPIPE;
-		warn("cannot seek in %s", quote(j->dst));
+		warn("cannot seek in %s", quote(j->dst->shown));
 		return -1;
 	}
 	return 0;
@@ -219,7 +221,7 @@ truncate_dest(struct job *j)
 		at = 0;
 	if (at != -1) {
 		if (ftruncate(out->fd, at) == -1) {
-			warn("cannot truncate %s", quote(j->dst));
+			warn("cannot truncate %s", quote(j->dst->shown));
 			return -1;
 		}
 		out->st.st_size = at;
@@ -251,7 +253,7 @@ place(struct job *j)
 	else if (j->out.seekable && !j->out.append) {
 		cur = lseek(j->out.fd, 0, SEEK_CUR);
 		if (cur == -1 || o->seek > INT64_MAX - cur) {
-			warn("cannot seek in %s", quote(j->dst));
+			warn("cannot seek in %s", quote(j->dst->shown));
 			return -1;
 		}
 		req->out_off = cur + o->seek;
@@ -266,7 +268,7 @@ check_clone(struct job *j)
 {
 	if (j->o->copy.reflink != REFLINK_ALWAYS || engine_can_clone(&j->req))
 		return 0;
-	warnx("failed to clone %s to %s: %s", quote(j->src), quote(j->dst),
+	warnx("failed to clone %s to %s: %s", quote(j->src->shown), quote(j->dst->shown),
 	    strerror(EINVAL));
 	return -1;
 }
@@ -332,8 +334,8 @@ plan(struct job *j)
 	j->copts.nocache = o->nocache;
 	if (o->direct) {
 		j->copts.direct = true;
-		j->in_fl = try_direct(&j->in, j->src, o->verbose);
-		j->out_fl = try_direct(&j->out, j->dst, o->verbose);
+		j->in_fl = try_direct(&j->in, j->src->shown, o->verbose);
+		j->out_fl = try_direct(&j->out, j->dst->shown, o->verbose);
 	}
 	if (o->progress)
 		j->copts.chunk = 64 << 20;	/* keep the line moving */
@@ -346,21 +348,21 @@ report_failure(const struct job *j)
 	const struct copy_result *res = &j->res;
 
 	if (res->err_method == M_REFLINK && j->copts.reflink == REFLINK_ALWAYS)
-		warnx("failed to clone %s to %s: %s", quote(j->src),
-		    quote(j->dst), strerror(res->err));
+		warnx("failed to clone %s to %s: %s", quote(j->src->shown),
+		    quote(j->dst->shown), strerror(res->err));
 	else if (res->no_method)
-		warnx("cannot copy %s to %s with %s: %s (%s)", quote(j->src),
-		    quote(j->dst), method_name(res->err_method),
+		warnx("cannot copy %s to %s with %s: %s (%s)", quote(j->src->shown),
+		    quote(j->dst->shown), method_name(res->err_method),
 		    strerror(res->err), report_errname(res->err));
 	else if (res->err_side == SIDE_READ)
-		warnx("error reading %s: %s", quote(j->src),
+		warnx("error reading %s: %s", quote(j->src->shown),
 		    strerror(res->err));
 	else if (res->err_side == SIDE_WRITE)
-		warnx("error writing %s: %s", quote(j->dst),
+		warnx("error writing %s: %s", quote(j->dst->shown),
 		    strerror(res->err));
 	else
-		warnx("error copying %s to %s: %s", quote(j->src),
-		    quote(j->dst), strerror(res->err));
+		warnx("error copying %s to %s: %s", quote(j->src->shown),
+		    quote(j->dst->shown), strerror(res->err));
 }
 
 /* Move the bytes.  0, or 1 after a message. */
@@ -398,11 +400,11 @@ verify(struct job *j)
 	if (!fdinfo_is_file(j->in.type) || !fdinfo_is_file(j->out.type)) {
 		if (j->o->verbose > 0)
 			warnx("%s -> %s: not verified: only files and block "
-			    "devices can be read back", quote(j->src),
-			    quote(j->dst));
+			    "devices can be read back", quote(j->src->shown),
+			    quote(j->dst->shown));
 		return 0;
 	}
-	return finish_verify(j->src, j->dst, j->in.fd, j->out.fd,
+	return finish_verify(j->src->shown, j->dst->shown, j->in.fd, j->out.fd,
 	    j->res.in_start, j->res.out_start, j->res.bytes);
 }
 
@@ -414,18 +416,24 @@ static int
 finish(struct job *j)
 {
 	const struct options *o = j->o;
-	bool attrs = o->preserve != 0 && !j->dst_std;
+	struct finish_side s = { j->in.fd, j->src->dirfd, j->src->name,
+	    j->src->shown, false };
+	struct finish_side d = { j->out.fd, j->dst->dirfd, j->dst->name,
+	    j->dst->shown, false };
+	/* Attributes are a file's: not a stream's or a device's. */
+	bool attrs = o->preserve != 0 && !j->dst_std &&
+	    fdinfo_is_file(j->in.type);
 
 	if (j->at.on)
 		atomic_keep_looks(&j->at, j->out.fd, o->preserve);
-	if (attrs && finish_attrs(o, &j->in, j->out.fd, j->dst) == -1)
+	if (attrs && finish_meta(o, &j->in.st, &s, &d) == -1)
 		return failed_after(j, errno);
-	if ((o->fsync || o->fdatasync) && finish_sync(o, &j->out, j->dst) ==
-	    -1)
+	if ((o->fsync || o->fdatasync) &&
+	    finish_sync(o, &j->out, j->dst->shown) == -1)
 		return failed_after(j, errno);
 	if (o->verify && verify(j) == -1)
 		return failed_after(j, xio_stop ? EINTR : EIO);
-	if (attrs && finish_times(o, &j->in, j->out.fd, j->dst) == -1)
+	if (attrs && finish_meta_times(o, &j->in.st, &d) == -1)
 		return failed_after(j, errno);
 	/* A stop asked for after the copy still leaves DEST alone. */
 	if (xio_stop)
@@ -433,7 +441,8 @@ finish(struct job *j)
 	if (j->at.on && atomic_commit(&j->at, j->out.fd,
 	    o->fsync || o->fdatasync) == -1) {
 		j->res.err = errno;
-		warn("cannot rename a temporary file to %s", quote(j->dst));
+		warn("cannot rename a temporary file to %s",
+		    quote(j->dst->shown));
 		return 1;
 	}
 	return 0;
@@ -458,21 +467,28 @@ close_dest(struct job *j, int rval)
 	if (rval != 0 && j->at.on)
 		atomic_abort(&j->at);
 	if (rval != 0 && j->created && (!j->ran || clone_failed))
-		(void)unlink(j->dst);
+		(void)unlinkat(j->dst->dirfd, j->dst->name, 0);
 	if (!j->dst_std && close(j->out.fd) == -1 && rval == 0) {
 		j->res.err = errno;
-		warn("error writing %s", quote(j->dst));
+		warn("error writing %s", quote(j->dst->shown));
 		rval = 1;
 	}
 	if (j->ran && j->o->verbose > 0)
-		report_copy(stderr, j->src, j->dst, &j->res,
+		report_copy(stderr, j->src->shown, j->dst->shown, &j->res,
 		    report_now() - j->t0);
 	return rval;
 }
 
+/* "-" named on the command line is a standard stream. */
+static bool
+is_std(const struct atname *f)
+{
+	return f->dirfd == AT_FDCWD && strcmp(f->name, "-") == 0;
+}
+
 int
-job_copy(const char *src, const char *dst, const struct options *o,
-    uint64_t *bytes)
+job_run(const struct atname *src, const struct atname *dst,
+    const struct options *o, uint64_t *bytes)
 {
 	struct job j;
 	int rval = 1, r;
@@ -481,10 +497,11 @@ job_copy(const char *src, const char *dst, const struct options *o,
 	j.src = src;
 	j.dst = dst;
 	j.o = o;
-	j.src_std = strcmp(src, "-") == 0;
-	j.dst_std = strcmp(dst, "-") == 0;
+	j.src_std = is_std(src);
+	j.dst_std = is_std(dst);
 	j.in.fd = j.out.fd = -1;
 	j.in_fl = j.out_fl = -1;
+	j.at.dirfd = -1;
 	j.res.err_method = M_NONE;
 
 	if (open_source(&j) == 0) {
@@ -492,8 +509,12 @@ job_copy(const char *src, const char *dst, const struct options *o,
 		if (r == DEST_SKIP)
 			rval = 0;
 		else if (j.out.fd != -1) {
-			if (r == 0 && check_pair(&j) == 0 && place(&j) == 0 &&
-			    check_clone(&j) == 0 && truncate_dest(&j) == 0) {
+			if (r == 0 && o->attributes_only) {
+				if (check_pair(&j) == 0)
+					rval = finish(&j);
+			} else if (r == 0 && check_pair(&j) == 0 &&
+			    place(&j) == 0 && check_clone(&j) == 0 &&
+			    truncate_dest(&j) == 0) {
 				plan(&j);
 				rval = run(&j);
 				if (rval == 0)
@@ -508,4 +529,14 @@ job_copy(const char *src, const char *dst, const struct options *o,
 	if (!j.src_std && j.in.fd != -1)
 		(void)close(j.in.fd);
 	return rval;
+}
+
+int
+job_copy(const char *src, const char *dst, const struct options *o,
+    uint64_t *bytes)
+{
+	struct atname s = { AT_FDCWD, src, src, false };
+	struct atname d = { AT_FDCWD, dst, dst, false };
+
+	return job_run(&s, &d, o, bytes);
 }

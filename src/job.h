@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "atname.h"
 #include "options.h"
 
 /*
@@ -17,5 +18,9 @@
  */
 int	job_copy(const char *src, const char *dst, const struct options *o,
 	    uint64_t *bytes);
+
+/* The same for files named relative to directories (trees). */
+int	job_run(const struct atname *src, const struct atname *dst,
+	    const struct options *o, uint64_t *bytes);
 
 #endif

@@ -24,6 +24,7 @@
 #include "job.h"
 #include "options.h"
 #include "quote.h"
+#include "tree.h"
 #include "xio.h"
 
 static _Noreturn void
@@ -62,9 +63,10 @@ help(void)
 	printf("Usage: %s [OPTION]... [SOURCE [DEST]]\n"
 	    "  or:  %s [OPTION]... SOURCE... DIRECTORY\n"
 	    "  or:  %s [OPTION]... -t DIRECTORY SOURCE...\n"
+	    "  or:  %s -r [OPTION]... SOURCE... DIRECTORY\n"
 	    "  or:  %s if=FILE of=FILE [bs=N] [skip=N] [seek=N] [count=N] "
 	    "...\n", getprogname(), getprogname(), getprogname(),
-	    getprogname());
+	    getprogname(), getprogname());
 	fputs(
 "Copy SOURCE to DEST, or several SOURCEs into DIRECTORY, moving the bytes\n"
 "with the kernel's offload calls (reflink, copy_file_range, sendfile, splice)\n"
@@ -92,7 +94,28 @@ help(void)
 "  -i, --interactive       ask before overwriting\n"
 "  -t, --target-directory=DIRECTORY  copy every SOURCE into DIRECTORY\n"
 "  -T, --no-target-directory         treat DEST as a file always\n"
-"  -p, --preserve[=LIST]   keep mode, ownership, timestamps (default: all)\n"
+"  -p                      same as --preserve=mode,ownership,timestamps\n"
+"      --preserve[=LIST]   keep the attributes of LIST: mode, ownership,\n"
+"                            timestamps (the default), links, xattr, all\n"
+"      --no-preserve=LIST  do not keep the attributes of LIST\n"
+"  -r, -R, --recursive     copy directories and everything in them\n"
+"  -a, --archive           same as -R --no-dereference --preserve=all\n"
+"  -d                      same as --no-dereference --preserve=links\n"
+"      --no-dereference    copy symbolic links as links (default with -r)\n"
+"  -L, --dereference       follow every symbolic link in SOURCE\n"
+"  -H                      follow the symbolic links named as SOURCE\n"
+"      --copy-contents     with -r, read FIFOs and devices as files\n"
+"  -x, --one-file-system   stay on the filesystem of each SOURCE\n"
+"  -u, --update[=WHICH]    replace only older DESTs (older), none or all\n"
+"      --parents           make DIRECTORY/SOURCE, with SOURCE's directories\n"
+"  -b, --backup[=CONTROL]  back up each existing DEST: none, numbered,\n"
+"                            existing (default) or simple\n"
+"  -S, --suffix=SUFFIX     suffix of simple backups (default ~)\n"
+"      --remove-destination  remove each existing DEST before copying\n"
+"      --strip-trailing-slashes  remove trailing slashes from SOURCEs\n"
+"      --attributes-only   copy attributes, not data\n"
+"  -s, --symbolic-link     make symbolic links instead of copies\n"
+"      --link              make hard links instead of copies\n"
 "      --fsync             sync DEST to stable storage before success\n"
 "      --direct            use O_DIRECT I/O where the filesystem allows it\n"
 "      --nocache           drop copied pages from the page cache\n"
@@ -185,28 +208,6 @@ die_of_signal(void)
 	_exit(128 + sig);
 }
 
-/* DIR/basename(SOURCE), ignoring trailing slashes. */
-static char *
-join_base(const char *dir, const char *src)
-{
-	const char *end, *start;
-	char *path;
-	size_t dlen;
-
-	end = src + strlen(src);
-	while (end > src + 1 && end[-1] == '/')
-		end--;
-	for (start = end; start > src && start[-1] != '/'; start--)
-		;
-	dlen = strlen(dir);
-	while (dlen > 1 && dir[dlen - 1] == '/')
-		dlen--;
-	if (asprintf(&path, "%.*s%s%.*s", (int)dlen, dir,
-	    dir[dlen - 1] == '/' ? "" : "/", (int)(end - start), start) == -1)
-		err(1, "out of memory");
-	return path;
-}
-
 static bool
 is_dir(const char *path)
 {
@@ -215,21 +216,14 @@ is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int
-copy_into(const char *src, const char *dir, struct options *o)
+/* --strip-trailing-slashes: "a/b//" is "a/b". */
+static void
+strip_slashes(char *s)
 {
-	char *dst;
-	int rval;
+	size_t n = strlen(s);
 
-	if (strcmp(src, "-") == 0) {
-		warnx("cannot copy standard input into directory %s",
-		    quote(dir));
-		return 1;
-	}
-	dst = join_base(dir, src);
-	rval = job_copy(src, dst, o, NULL);
-	free(dst);
-	return rval;
+	while (n > 1 && s[n - 1] == '/')
+		s[--n] = '\0';
 }
 
 static int
@@ -237,6 +231,7 @@ cp_main(struct options *o)
 {
 	char **ops = o->ops;
 	const char *dir;
+	struct tree *t;
 	int i, n = o->nops, rval = 0;
 
 	if (o->clobber == CLOBBER_ASK) {
@@ -250,36 +245,43 @@ cp_main(struct options *o)
 			    "standard input as SOURCE");
 	}
 
+	if (o->strip_slashes)
+		for (i = 0; i < n - (o->target == NULL && n > 1); i++)
+			strip_slashes(ops[i]);
+	t = tree_new(o);
 	if (o->target != NULL) {
 		if (n == 0)
 			usage_error("missing file operand");
 		if (!is_dir(o->target)) {
 			warnx("target %s is not a directory", quote(o->target));
+			tree_free(t);
 			return 1;
 		}
 		for (i = 0; i < n && !xio_stop; i++)
-			rval |= copy_into(ops[i], o->target, o);
+			rval |= tree_copy_into(t, ops[i], o->target);
 	} else if (n == 0) {
-		rval = job_copy("-", "-", o, NULL);
+		rval = tree_copy(t, "-", "-");
 	} else if (n == 1) {
-		rval = job_copy(ops[0], "-", o, NULL);
-	} else if (n == 2) {
+		rval = tree_copy(t, ops[0], "-");
+	} else if (n == 2 && !o->parents) {
 		if (!o->no_target && strcmp(ops[1], "-") != 0 &&
 		    is_dir(ops[1]))
-			rval = copy_into(ops[0], ops[1], o);
+			rval = tree_copy_into(t, ops[0], ops[1]);
 		else
-			rval = job_copy(ops[0], ops[1], o, NULL);
+			rval = tree_copy(t, ops[0], ops[1]);
 	} else {
 		if (o->no_target)
 			usage_error("extra operand %s", quote(ops[2]));
 		dir = ops[n - 1];
 		if (!is_dir(dir)) {
 			warnx("target %s is not a directory", quote(dir));
+			tree_free(t);
 			return 1;
 		}
 		for (i = 0; i < n - 1 && !xio_stop; i++)
-			rval |= copy_into(ops[i], dir, o);
+			rval |= tree_copy_into(t, ops[i], dir);
 	}
+	tree_free(t);
 	return rval;
 }
 

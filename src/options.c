@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backup.h"
 #include "commalist.h"
 #include "dd.h"
 #include "options.h"
@@ -21,7 +22,9 @@
 enum {
 	OPT_SKIP = 256, OPT_SEEK, OPT_APPEND, OPT_NO_TRUNCATE, OPT_SPARSE,
 	OPT_REFLINK, OPT_METHOD, OPT_FSYNC, OPT_DIRECT, OPT_NOCACHE,
-	OPT_VERIFY, OPT_ATOMIC, OPT_VERSION
+	OPT_VERIFY, OPT_ATOMIC, OPT_VERSION, OPT_NO_DEREF, OPT_COPY_CONTENTS,
+	OPT_NO_PRESERVE, OPT_PARENTS, OPT_BACKUP, OPT_REMOVE_DEST,
+	OPT_STRIP_SLASHES, OPT_ATTR_ONLY, OPT_LINK, OPT_UPDATE
 };
 
 static const struct option longopts[] = {
@@ -51,12 +54,28 @@ static const struct option longopts[] = {
 	{ "verify",		no_argument,		NULL, OPT_VERIFY },
 	{ "atomic",		no_argument,		NULL, OPT_ATOMIC },
 	{ "buffer-size",	required_argument,	NULL, 'B' },
+	{ "recursive",		no_argument,		NULL, 'r' },
+	{ "archive",		no_argument,		NULL, 'a' },
+	{ "no-dereference",	no_argument,		NULL, OPT_NO_DEREF },
+	{ "dereference",	no_argument,		NULL, 'L' },
+	{ "copy-contents",	no_argument,		NULL, OPT_COPY_CONTENTS },
+	{ "no-preserve",	required_argument,	NULL, OPT_NO_PRESERVE },
+	{ "one-file-system",	no_argument,		NULL, 'x' },
+	{ "update",		optional_argument,	NULL, OPT_UPDATE },
+	{ "parents",		no_argument,		NULL, OPT_PARENTS },
+	{ "backup",		optional_argument,	NULL, OPT_BACKUP },
+	{ "suffix",		required_argument,	NULL, 'S' },
+	{ "remove-destination",	no_argument,		NULL, OPT_REMOVE_DEST },
+	{ "strip-trailing-slashes", no_argument,	NULL, OPT_STRIP_SLASHES },
+	{ "attributes-only",	no_argument,		NULL, OPT_ATTR_ONLY },
+	{ "symbolic-link",	no_argument,		NULL, 's' },
+	{ "link",		no_argument,		NULL, OPT_LINK },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, OPT_VERSION },
 	{ NULL,			0,			NULL, 0 }
 };
 
-static const char shortopts[] = "+l:vPnfit:TpB:h";
+static const char shortopts[] = "+l:vPnfit:TpB:hrRadLHxubS:s";
 
 int
 options_error(char *err, size_t len, const char *fmt, ...)
@@ -107,31 +126,59 @@ preserve_word(const char *w, size_t n, void *arg)
 		*bits |= PRESERVE_OWNERSHIP;
 	else if (commalist_is(w, n, "timestamps"))
 		*bits |= PRESERVE_TIMESTAMPS;
+	else if (commalist_is(w, n, "links"))
+		*bits |= PRESERVE_LINKS;
+	else if (commalist_is(w, n, "xattr"))
+		*bits |= PRESERVE_XATTR;
 	else if (commalist_is(w, n, "all"))
 		*bits |= PRESERVE_ALL;
-	else
-		return -1;
+	else if (!commalist_is(w, n, "context"))
+		return -1;	/* no SELinux contexts here: nothing to keep */
 	return 0;
 }
 
+/* --preserve[=LIST] (add) or --no-preserve=LIST (remove), in order. */
 static int
-parse_preserve(const char *arg, unsigned *bits, char *err, size_t len)
+parse_preserve(const char *arg, bool keep, struct options *o, char *err,
+    size_t len)
 {
-	const char *bad;
+	const char *bad, *opt = keep ? "--preserve" : "--no-preserve";
+	unsigned bits = 0;
 	size_t badlen;
 
-	*bits = 0;
-	if (arg == NULL) {
-		*bits = PRESERVE_ALL;
-		return 0;
+	if (arg == NULL)
+		bits = PRESERVE_DEFAULT;
+	else if (commalist_each(arg, preserve_word, &bits, &bad,
+	    &badlen) != 0)
+		return options_error(err, len,
+		    "invalid attribute '%.*s' for %s", (int)badlen, bad, opt);
+	else if (bits == 0 && strstr(arg, "context") == NULL)
+		return options_error(err, len,
+		    "invalid argument '%s' for %s", arg, opt);
+	if (keep) {
+		o->preserve |= bits;
+		if (arg != NULL)
+			o->preserve_asked |= bits;
+	} else {
+		o->preserve &= ~bits;
+		o->preserve_asked &= ~bits;
 	}
-	if (commalist_each(arg, preserve_word, bits, &bad, &badlen) != 0)
+	return 0;
+}
+
+/* --update[=all|none|older]; -u is older. */
+static int
+parse_update(const char *arg, struct options *o, char *err, size_t len)
+{
+	if (arg == NULL || strcmp(arg, "older") == 0)
+		o->update = UPDATE_OLDER;
+	else if (strcmp(arg, "all") == 0)
+		o->update = UPDATE_ALL;
+	else if (strcmp(arg, "none") == 0)
+		o->update = UPDATE_NONE;
+	else
 		return options_error(err, len,
-		    "invalid attribute '%.*s' for --preserve", (int)badlen,
-		    bad);
-	if (*bits == 0)
-		return options_error(err, len,
-		    "invalid argument '%s' for --preserve", arg);
+		    "invalid argument '%s' for --update", arg);
 	return 0;
 }
 
@@ -269,6 +316,34 @@ apply_flag(int c, struct options *o)
 	case OPT_NOCACHE:	o->nocache = true;		break;
 	case OPT_VERIFY:	o->verify = true;		break;
 	case OPT_ATOMIC:	o->atomic = true;		break;
+	case 'r':
+	case 'R':		o->recursive = true;		break;
+	case 'a':
+		o->recursive = true;
+		o->deref = DEREF_NEVER;
+		o->preserve |= PRESERVE_ALL;
+		break;
+	case 'd':
+		o->deref = DEREF_NEVER;
+		o->preserve |= PRESERVE_LINKS;
+		break;
+	case OPT_NO_DEREF:	o->deref = DEREF_NEVER;		break;
+	case 'L':		o->deref = DEREF_ALWAYS;	break;
+	case 'H':		o->deref = DEREF_OPERANDS;	break;
+	case OPT_COPY_CONTENTS:	o->copy_contents = true;	break;
+	case 'x':		o->one_fs = true;		break;
+	case 'u':		o->update = UPDATE_OLDER;	break;
+	case OPT_PARENTS:	o->parents = true;		break;
+	case 'b':		o->backup = true;		break;
+	case OPT_REMOVE_DEST:	o->remove_dest = true;		break;
+	case OPT_STRIP_SLASHES:	o->strip_slashes = true;	break;
+	case OPT_ATTR_ONLY:	o->attributes_only = true;	break;
+	case 's':
+	case OPT_LINK:
+		o->linking_both |= o->linking == (c == 's' ? LINKING_HARD :
+		    LINKING_SYMBOLIC);
+		o->linking = c == 's' ? LINKING_SYMBOLIC : LINKING_HARD;
+		break;
 	case 'h':		o->action = ACT_HELP;		break;
 	case OPT_VERSION:	o->action = ACT_VERSION;	break;
 	default:
@@ -301,8 +376,20 @@ apply_option(int c, int idx, int argc, char **argv, struct options *o,
 			    "unknown method '%.*s' in --method", badlen, bad);
 		return 0;
 	case 'p':
-		return parse_preserve(idx >= 0 ? optarg : NULL, &o->preserve,
-		    err, len);
+		return parse_preserve(idx >= 0 ? optarg : NULL, true, o, err,
+		    len);
+	case OPT_NO_PRESERVE:
+		return parse_preserve(optarg, false, o, err, len);
+	case OPT_UPDATE:
+		return parse_update(optarg, o, err, len);
+	case OPT_BACKUP:
+		o->backup = true;
+		o->backup_control = optarg;
+		return 0;
+	case 'S':
+		o->backup = true;	/* as cp: a suffix asks for backups */
+		o->suffix = optarg;
+		return 0;
 	case 't':
 		o->target = optarg;
 		return 0;
@@ -378,6 +465,13 @@ options_parse(int argc, char **argv, struct options *o, char *err,
 			return -1;
 	}
 
+	if (o->backup && backup_parse(o->backup_control,
+	    (enum backup_mode *)&o->backup_mode, err, len) == -1)
+		return -1;
+	o->backup_suffix = backup_suffix(o->suffix);
+	if (o->linking_both)
+		return options_error(err, len,
+		    "cannot make both hard and symbolic links");
 	if (o->append && o->seek_set)
 		return options_error(err, len,
 		    "--append and --seek cannot be used together");

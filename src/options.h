@@ -15,10 +15,22 @@
 enum clobber { CLOBBER_YES, CLOBBER_NO, CLOBBER_ASK };
 enum action { ACT_COPY, ACT_HELP, ACT_VERSION };
 
-#define PRESERVE_MODE		0x1
-#define PRESERVE_OWNERSHIP	0x2
-#define PRESERVE_TIMESTAMPS	0x4
-#define PRESERVE_ALL		0x7
+#define PRESERVE_MODE		0x01
+#define PRESERVE_OWNERSHIP	0x02
+#define PRESERVE_TIMESTAMPS	0x04
+#define PRESERVE_LINKS		0x08
+#define PRESERVE_XATTR		0x10
+#define PRESERVE_DEFAULT	0x07	/* -p, --preserve without a LIST */
+#define PRESERVE_ALL		0x1f
+
+/* Symbolic links in SOURCE: -P/-d (never), -L (always), -H (operands). */
+enum deref { DEREF_DEFAULT, DEREF_NEVER, DEREF_ALWAYS, DEREF_OPERANDS };
+
+/* -u, --update[=WHICH]: which existing DESTs are replaced. */
+enum update { UPDATE_ALL, UPDATE_NONE, UPDATE_OLDER };
+
+/* --link and -s: make links instead of copies. */
+enum linking { LINKING_NONE, LINKING_HARD, LINKING_SYMBOLIC };
 
 /* dd's status= levels. */
 enum dd_status { DD_STATUS_DEFAULT, DD_STATUS_NONE, DD_STATUS_NOXFER,
@@ -44,8 +56,26 @@ struct options {
 	bool			 fsync, fdatasync;
 	bool			 direct, nocache, verify, atomic;
 	unsigned		 preserve;	/* PRESERVE_* bits */
+	unsigned		 preserve_asked; /* named in --preserve=LIST */
 	const char		*target;	/* -t DIR */
 	bool			 no_target;	/* -T */
+	/* Trees and cp's other options (kcp(1), TREES). */
+	bool			 recursive;	/* -r, -R, -a */
+	enum deref		 deref;
+	bool			 copy_contents;	/* read FIFOs and devices */
+	bool			 one_fs;	/* -x */
+	enum update		 update;
+	bool			 parents;
+	bool			 backup;	/* -b, --backup, -S */
+	const char		*backup_control; /* --backup=CONTROL */
+	const char		*suffix;	/* -S */
+	int			 backup_mode;	/* enum backup_mode */
+	const char		*backup_suffix;	/* -S, or from the environment */
+	bool			 remove_dest;	/* --remove-destination */
+	bool			 strip_slashes;
+	bool			 attributes_only;
+	enum linking		 linking;
+	bool			 linking_both;	/* -s and --link: refused */
 	struct copy_opts	 copy;
 	struct dd_options	 dd;
 	int			 nops;		/* operands left after options */

@@ -142,13 +142,13 @@ xio_write_all(int fd, const void *buf, size_t len, off_t off)
 }
 
 int
-xio_open(const char *path, int flags, mode_t mode)
+xio_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
 	int fd;
 
 	/* A FIFO may keep kcp waiting here for long. */
-	while ((fd = open(path, flags, mode)) == -1 && errno == EINTR &&
-	    restart())
+	while ((fd = openat(dirfd, path, flags, mode)) == -1 &&
+	    errno == EINTR && restart())
 		;
 	return fd;
 }

@@ -51,8 +51,8 @@ ssize_t	xio_read(int fd, void *buf, size_t len, off_t off);
  */
 size_t	xio_write_all(int fd, const void *buf, size_t len, off_t off);
 
-/* open(2), again after a signal that only asked for a tick or status. */
-int	xio_open(const char *path, int flags, mode_t mode);
+/* openat(2), again after a signal that only asked for a tick or status. */
+int	xio_openat(int dirfd, const char *path, int flags, mode_t mode);
 
 /* getline(3) on fp, likewise; -1 at EOF, on error or after a stop. */
 ssize_t	xio_getline(char **line, size_t *cap, FILE *fp);

@@ -1,0 +1,731 @@
+/*
+ * cp-style operands and directory trees (kcp(1), TREES).  Every entry is
+ * found and made relative to an open directory descriptor: SOURCE's
+ * directories are opened with O_NOFOLLOW (where cp would not follow) and
+ * checked to be what was read from their parent, DEST's new directories
+ * likewise, so a symlink swapped in during the copy never leads kcp
+ * outside the trees named.  Regular files go through a copy job (job.c),
+ * so the offload engine moves every byte.  Memory is bounded by the depth
+ * of the tree and the number of multiply-linked files.
+ */
+#include "config.h"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dest.h"
+#include "finish.h"
+#include "job.h"
+#include "quote.h"
+#include "tree.h"
+#include "xio.h"
+
+/* A file met before in a hard-link group, and where its copy is. */
+struct linked {
+	dev_t	 dev;
+	ino_t	 ino;
+	char	*copy;		/* DEST path of the first copy */
+};
+
+struct tree {
+	const struct options	*o;
+	mode_t			 umask;
+	void			*links;		/* tsearch tree of linked */
+	void			*made;		/* DESTs made from operands */
+	dev_t			 root_dev;	/* -x: the operand's device */
+};
+
+/* One entry on both sides: SOURCE's and DEST's names, and SOURCE's stat. */
+struct node {
+	struct atname		 src, dst;
+	struct stat		 st;
+	bool			 top;		/* an operand */
+};
+
+static int	copy_entry(struct tree *, struct node *);
+
+static int
+cmp_linked(const void *a, const void *b)
+{
+	const struct linked *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return 0;
+}
+
+static void
+free_linked(void *p)
+{
+	struct linked *l = p;
+
+	free(l->copy);
+	free(l);
+}
+
+/* Remember st as copied to path (copy NULL: only that it was made). */
+static void
+remember(void **root, const struct stat *st, const char *path)
+{
+	struct linked *l, **found;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		err(1, "out of memory");
+	l->dev = st->st_dev;
+	l->ino = st->st_ino;
+	if (path != NULL && (l->copy = strdup(path)) == NULL)
+		err(1, "out of memory");
+	if ((found = tsearch(l, root, cmp_linked)) == NULL)
+		err(1, "out of memory");
+	if (*found != l)
+		free_linked(l);
+}
+
+static const struct linked *
+recall(void *const *root, const struct stat *st)
+{
+	struct linked key = { st->st_dev, st->st_ino, NULL };
+	struct linked *const *found = tfind(&key, root, cmp_linked);
+
+	return found != NULL ? *found : NULL;
+}
+
+/*
+ * Deep trees hold two descriptors a level: let the soft limit rise to
+ * the hard one.
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+struct tree *
+tree_new(const struct options *o)
+{
+	struct tree *t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		err(1, "out of memory");
+	t->o = o;
+	t->umask = umask(0);
+	umask(t->umask);
+	if (o->recursive)
+		raise_nofile();
+	return t;
+}
+
+void
+tree_free(struct tree *t)
+{
+	tdestroy(t->links, free_linked);
+	tdestroy(t->made, free_linked);
+	free(t);
+}
+
+/* a/b from a and b, for messages and the hard-link map. */
+static char *
+join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+	char *p;
+
+	if (asprintf(&p, "%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/",
+	    name) == -1)
+		err(1, "out of memory");
+	return p;
+}
+
+/* Whether SOURCE's symlinks are followed: here at the top, or below. */
+static bool
+follows(const struct options *o, bool top)
+{
+	switch (o->deref) {
+	case DEREF_ALWAYS:
+		return true;
+	case DEREF_OPERANDS:
+		return top;
+	case DEREF_NEVER:
+		return false;
+	default:
+		/* cp: without -r, links are followed; with it, copied. */
+		return !o->recursive;
+	}
+}
+
+/* The -v line of an entry that is not a regular file's copy. */
+static void
+say(const struct tree *t, const char *fmt, const struct node *e)
+{
+	if (t->o->verbose > 0)
+		fprintf(stderr, "%s: %s -> %s%s\n", getprogname(),
+		    quote(e->src.shown), quote(e->dst.shown), fmt);
+}
+
+/*
+ * Before DEST is made anew (a link, a FIFO, a device): an existing one is
+ * skipped (-n, -u, "no" to -i), backed up, or removed; never a directory.
+ * 0 to go on, DEST_SKIP, or -1 after a message.
+ */
+static int
+make_room(struct tree *t, const struct node *e)
+{
+	const struct options *o = t->o;
+	struct stat st;
+
+	if (fstatat(e->dst.dirfd, e->dst.name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return 0;
+	if (S_ISDIR(st.st_mode)) {
+		warnx("cannot overwrite directory %s with non-directory",
+		    quote(e->dst.shown));
+		return -1;
+	}
+	if (st.st_dev == e->st.st_dev && st.st_ino == e->st.st_ino) {
+		warnx("%s and %s are the same file", quote(e->src.shown),
+		    quote(e->dst.shown));
+		return -1;
+	}
+	if (o->clobber == CLOBBER_NO || o->update == UPDATE_NONE ||
+	    (o->update == UPDATE_OLDER &&
+	    (st.st_mtim.tv_sec > e->st.st_mtim.tv_sec ||
+	    (st.st_mtim.tv_sec == e->st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec >= e->st.st_mtim.tv_nsec))))
+		return DEST_SKIP;
+	if (o->clobber == CLOBBER_ASK && !dest_ask(e->dst.shown))
+		return DEST_SKIP;
+	if (dest_backup(&e->dst, o, &e->st, e->src.shown) == -1)
+		return -1;
+	if (unlinkat(e->dst.dirfd, e->dst.name, 0) == -1 && errno != ENOENT) {
+		warn("cannot remove %s", quote(e->dst.shown));
+		return -1;
+	}
+	return 0;
+}
+
+/* Attributes of an entry kcp made by name (a link, FIFO or device). */
+static int
+meta_by_name(struct tree *t, const struct node *e, bool link)
+{
+	struct finish_side s = { -1, e->src.dirfd, e->src.name, e->src.shown,
+	    link };
+	struct finish_side d = { -1, e->dst.dirfd, e->dst.name, e->dst.shown,
+	    link };
+
+	if (finish_meta(t->o, &e->st, &s, &d) == -1 ||
+	    finish_meta_times(t->o, &e->st, &d) == -1)
+		return 1;
+	return 0;
+}
+
+/* A symbolic link copied as a link. */
+static int
+copy_symlink(struct tree *t, const struct node *e)
+{
+	size_t cap = e->st.st_size > 0 ? (size_t)e->st.st_size + 1 : PATH_MAX;
+	char *target;
+	ssize_t n;
+	int rc;
+
+	if ((target = malloc(cap)) == NULL)
+		err(1, "out of memory");
+	n = readlinkat(e->src.dirfd, e->src.name, target, cap);
+	if (n < 0 || (size_t)n >= cap) {
+		if (n >= 0)
+			errno = ENAMETOOLONG;	/* it grew meanwhile */
+		warn("cannot read symbolic link %s", quote(e->src.shown));
+		free(target);
+		return 1;
+	}
+	target[n] = '\0';
+	if ((rc = make_room(t, e)) != 0) {
+		free(target);
+		return rc == DEST_SKIP ? 0 : 1;
+	}
+	rc = symlinkat(target, e->dst.dirfd, e->dst.name);
+	free(target);
+	if (rc == -1) {
+		warn("cannot create symbolic link %s", quote(e->dst.shown));
+		return 1;
+	}
+	say(t, "", e);
+	return meta_by_name(t, e, true);
+}
+
+/* A FIFO, socket or device node made anew (cp -R, no --copy-contents). */
+static int
+copy_special(struct tree *t, const struct node *e)
+{
+	mode_t mode = e->st.st_mode & (S_IFMT | 0777);
+	int rc;
+
+	if ((rc = make_room(t, e)) != 0)
+		return rc == DEST_SKIP ? 0 : 1;
+	if ((S_ISFIFO(mode) ? mkfifoat(e->dst.dirfd, e->dst.name,
+	    mode & 0777) : mknodat(e->dst.dirfd, e->dst.name, mode,
+	    e->st.st_rdev)) == -1) {
+		warn("cannot create special file %s", quote(e->dst.shown));
+		return 1;
+	}
+	say(t, "", e);
+	return meta_by_name(t, e, false);
+}
+
+/*
+ * --link, a file of a hard-link group met before (--preserve=links), or
+ * -s: DEST becomes a link instead of a copy.
+ */
+static int
+make_link(struct tree *t, const struct node *e, const char *to, bool sym)
+{
+	int rc;
+
+	if ((rc = make_room(t, e)) != 0)
+		return rc == DEST_SKIP ? 0 : 1;
+	if (sym)
+		rc = symlinkat(to, e->dst.dirfd, e->dst.name);
+	else if (to != NULL)
+		rc = linkat(AT_FDCWD, to, e->dst.dirfd, e->dst.name, 0);
+	else
+		rc = linkat(e->src.dirfd, e->src.name, e->dst.dirfd,
+		    e->dst.name, follows(t->o, e->top) ? AT_SYMLINK_FOLLOW : 0);
+	if (rc == -1) {
+		warn(sym ? "cannot create symbolic link %s to %s" :
+		    "cannot create hard link %s to %s", quote(e->dst.shown),
+		    quote(to != NULL ? to : e->src.shown));
+		return 1;
+	}
+	say(t, "", e);
+	return 0;
+}
+
+/* A regular file (or, with --copy-contents, what a device delivers). */
+static int
+copy_file(struct tree *t, struct node *e)
+{
+	const struct options *o = t->o;
+	const struct linked *l;
+	bool group = (o->preserve & PRESERVE_LINKS) && e->st.st_nlink > 1;
+	int rc;
+
+	if (group && (l = recall(&t->links, &e->st)) != NULL)
+		return make_link(t, e, l->copy, false);
+	if (o->linking == LINKING_HARD)
+		return make_link(t, e, NULL, false);
+	if (o->linking == LINKING_SYMBOLIC) {
+		/* A relative target only means the same from DEST's place. */
+		if (e->src.shown[0] != '/' && strchr(e->dst.shown, '/')) {
+			warnx("%s: can make relative symbolic links only in "
+			    "current directory", quote(e->dst.shown));
+			return 1;
+		}
+		return make_link(t, e, e->src.shown, true);
+	}
+	rc = job_run(&e->src, &e->dst, o, NULL);
+	if (rc == 0 && group)
+		remember(&t->links, &e->st, e->dst.shown);
+	return rc;
+}
+
+/* The mode a new directory ends with when -p does not keep SOURCE's. */
+static mode_t
+new_dir_mode(const struct tree *t, const struct stat *st)
+{
+	return st->st_mode & (0777 | S_ISVTX) & ~t->umask;
+}
+
+/*
+ * DEST's directory: made (owner-only until its contents are in), or an
+ * existing one to merge into.  Returns its descriptor, or -1 after a
+ * message; *made says which.
+ */
+static int
+open_dest_dir(struct tree *t, const struct node *e, bool *made)
+{
+	struct stat st;
+	int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC, fd;
+
+	*made = false;
+	/* At the top a symlink to a directory is DEST as named; below, never. */
+	if (!e->top)
+		flags |= O_NOFOLLOW;
+	if (fstatat(e->dst.dirfd, e->dst.name, &st, e->top ? 0 :
+	    AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			warnx("cannot overwrite non-directory %s with "
+			    "directory %s", quote(e->dst.shown),
+			    quote(e->src.shown));
+			return -1;
+		}
+	} else if (errno != ENOENT ||
+	    mkdirat(e->dst.dirfd, e->dst.name, S_IRWXU) == -1) {
+		warn("cannot create directory %s", quote(e->dst.shown));
+		return -1;
+	} else
+		*made = true;
+	if ((fd = openat(e->dst.dirfd, e->dst.name, flags)) == -1)
+		warn("cannot open directory %s", quote(e->dst.shown));
+	else if (*made && t->o->verbose > 0)
+		fprintf(stderr, "%s: created directory %s\n", getprogname(),
+		    quote(e->dst.shown));
+	return fd;
+}
+
+/*
+ * SOURCE's directory, opened as the entry read from its parent: a
+ * symlink or another directory swapped in meanwhile is refused.
+ */
+static int
+open_src_dir(struct tree *t, const struct node *e)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(e->src.dirfd, e->src.name, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC | (follows(t->o, e->top) ? 0 : O_NOFOLLOW));
+	if (fd == -1) {
+		warn("cannot open directory %s", quote(e->src.shown));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || st.st_dev != e->st.st_dev ||
+	    st.st_ino != e->st.st_ino) {
+		warnx("%s changed during the copy", quote(e->src.shown));
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Copy each entry of the open directory sfd into dfd. */
+static int
+copy_children(struct tree *t, const struct node *e, int sfd, int dfd)
+{
+	struct node c;
+	struct dirent *d;
+	DIR *dir;
+	int rval = 0;
+
+	if ((dir = fdopendir(sfd)) == NULL) {
+		warn("cannot read directory %s", quote(e->src.shown));
+		(void)close(sfd);
+		return 1;
+	}
+	memset(&c, 0, sizeof(c));
+	c.src.dirfd = sfd;
+	c.dst.dirfd = dfd;
+	c.src.nofollow = !follows(t->o, false);
+	for (errno = 0; !xio_stop && (d = readdir(dir)) != NULL; errno = 0) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		c.src.name = c.dst.name = d->d_name;
+		c.src.shown = join(e->src.shown, d->d_name);
+		c.dst.shown = join(e->dst.shown, d->d_name);
+		if (fstatat(sfd, d->d_name, &c.st, c.src.nofollow ?
+		    AT_SYMLINK_NOFOLLOW : 0) == -1) {
+			warn("cannot stat %s", quote(c.src.shown));
+			rval = 1;
+		} else
+			rval |= copy_entry(t, &c);
+		free((char *)c.src.shown);
+		free((char *)c.dst.shown);
+	}
+	if (errno != 0) {
+		warn("cannot read directory %s", quote(e->src.shown));
+		rval = 1;
+	}
+	(void)closedir(dir);
+	return rval;
+}
+
+/* A directory's attributes, once its contents are in. */
+static int
+dir_meta(struct tree *t, const struct node *e, int dfd, bool made)
+{
+	struct finish_side s = { -1, e->src.dirfd, e->src.name, e->src.shown,
+	    false };
+	struct finish_side d = { dfd, e->dst.dirfd, e->dst.name, e->dst.shown,
+	    false };
+	int sfd, rc = 0;
+
+	if (made && !(t->o->preserve & PRESERVE_MODE) &&
+	    fchmod(dfd, new_dir_mode(t, &e->st)) == -1) {
+		warn("cannot set permissions of %s", quote(e->dst.shown));
+		rc = 1;
+	}
+	if (t->o->preserve == 0)
+		return rc;
+	/* xattrs are read through a descriptor of SOURCE's directory. */
+	sfd = openat(e->src.dirfd, e->src.name, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC | (follows(t->o, e->top) ? 0 : O_NOFOLLOW));
+	s.fd = sfd;
+	if (finish_meta(t->o, &e->st, &s, &d) == -1 ||
+	    finish_meta_times(t->o, &e->st, &d) == -1)
+		rc = 1;
+	if (sfd != -1)
+		(void)close(sfd);
+	return rc;
+}
+
+/* A directory and, unless -x keeps kcp off its filesystem, its tree. */
+static int
+copy_dir(struct tree *t, struct node *e)
+{
+	int sfd = -1, dfd, rval = 0;
+	bool made;
+
+	if (!t->o->recursive) {
+		warnx("omitting directory %s", quote(e->src.shown));
+		return 1;
+	}
+	if ((dfd = open_dest_dir(t, e, &made)) == -1)
+		return 1;
+	if (!t->o->one_fs || e->top || e->st.st_dev == t->root_dev) {
+		if ((sfd = open_src_dir(t, e)) == -1)
+			rval = 1;
+		else
+			rval = copy_children(t, e, sfd, dfd);
+	}
+	rval |= dir_meta(t, e, dfd, made);
+	(void)close(dfd);
+	return rval;
+}
+
+static int
+copy_entry(struct tree *t, struct node *e)
+{
+	const struct options *o = t->o;
+	mode_t m = e->st.st_mode;
+
+	if (S_ISDIR(m))
+		return copy_dir(t, e);
+	if (S_ISLNK(m) && o->linking == LINKING_HARD)
+		return make_link(t, e, NULL, false);
+	if (S_ISLNK(m))
+		return copy_symlink(t, e);
+	if (S_ISREG(m) || !o->recursive || o->copy_contents)
+		return copy_file(t, e);
+	if ((o->preserve & PRESERVE_LINKS) && e->st.st_nlink > 1) {
+		const struct linked *l = recall(&t->links, &e->st);
+
+		if (l != NULL)
+			return make_link(t, e, l->copy, false);
+		if (copy_special(t, e) != 0)
+			return 1;
+		remember(&t->links, &e->st, e->dst.shown);
+		return 0;
+	}
+	return copy_special(t, e);
+}
+
+/*
+ * True when dst, or the directory it would be made in, is the directory
+ * src_st or lies below it: walking up from there with "..", never by
+ * name, meets src_st before the root.
+ */
+static bool
+inside(const struct stat *src_st, const char *dst)
+{
+	struct stat st, up;
+	const char *base;
+	char *dir;
+	int fd, parent;
+	bool in = false;
+
+	if (stat(dst, &st) == 0 && st.st_dev == src_st->st_dev &&
+	    st.st_ino == src_st->st_ino)
+		return true;
+	base = strrchr(dst, '/');
+	dir = base == NULL ? strdup(".") : base == dst ? strdup("/") :
+	    strndup(dst, (size_t)(base - dst));
+	if (dir == NULL)
+		err(1, "out of memory");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	while (fd != -1 && !in && fstat(fd, &st) == 0) {
+		in = st.st_dev == src_st->st_dev && st.st_ino == src_st->st_ino;
+		parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		(void)close(fd);
+		fd = parent;
+		if (fd != -1 && fstat(fd, &up) == 0 && up.st_dev == st.st_dev &&
+		    up.st_ino == st.st_ino)
+			break;		/* the root is its own parent */
+	}
+	if (fd != -1)
+		(void)close(fd);
+	return in;
+}
+
+/* --skip and the like are for one file, never for a tree. */
+static void
+refuse_ranges(const struct options *o, const char *src)
+{
+	if (o->skip == 0 && !o->seek_set && !o->length_set && !o->append &&
+	    !o->no_truncate)
+		return;
+	warnx("--skip, --seek, --length, --append and --no-truncate cannot "
+	    "be used with a directory SOURCE (%s)", quote(src));
+	fprintf(stderr, "Try '%s --help' for more information.\n",
+	    getprogname());
+	exit(1);
+}
+
+/* The checks on an operand pair before anything is made. */
+static int
+check_operand(struct tree *t, struct node *e)
+{
+	const struct linked *l;
+	struct stat st;
+
+	if (S_ISDIR(e->st.st_mode) && t->o->recursive) {
+		refuse_ranges(t->o, e->src.shown);
+		if (inside(&e->st, e->dst.name)) {
+			warnx("cannot copy a directory, %s, into itself, %s",
+			    quote(e->src.shown), quote(e->dst.shown));
+			return -1;
+		}
+	}
+	/* Two operands of one basename: the second must not replace. */
+	if (stat(e->dst.name, &st) == 0 && !S_ISDIR(st.st_mode) &&
+	    (l = recall(&t->made, &st)) != NULL) {
+		warnx("will not overwrite just-created %s with %s",
+		    quote(e->dst.shown), quote(e->src.shown));
+		return -1;
+	}
+	return 0;
+}
+
+int
+tree_copy(struct tree *t, const char *src, const char *dst)
+{
+	struct node e;
+	struct stat st;
+	int rval;
+
+	memset(&e, 0, sizeof(e));
+	e.src = (struct atname){ AT_FDCWD, src, src, false };
+	e.dst = (struct atname){ AT_FDCWD, dst, dst, false };
+	e.top = true;
+	/* Streams are a copy job's. */
+	if (strcmp(src, "-") == 0 || strcmp(dst, "-") == 0)
+		return job_run(&e.src, &e.dst, t->o, NULL);
+	if (fstatat(AT_FDCWD, src, &e.st, follows(t->o, true) ? 0 :
+	    AT_SYMLINK_NOFOLLOW) == -1) {
+		if (!t->o->recursive)	/* the job says it as for a file */
+			return job_run(&e.src, &e.dst, t->o, NULL);
+		warn("cannot stat %s", quote(src));
+		return 1;
+	}
+	if (check_operand(t, &e) == -1)
+		return 1;
+	t->root_dev = e.st.st_dev;
+	e.src.nofollow = !follows(t->o, true);
+	rval = copy_entry(t, &e);
+	if (rval == 0 && !S_ISDIR(e.st.st_mode) && stat(dst, &st) == 0)
+		remember(&t->made, &st, NULL);
+	return rval;
+}
+
+/* DIR/basename(SOURCE), ignoring trailing slashes. */
+static char *
+join_base(const char *dir, const char *src)
+{
+	const char *end, *start;
+	char *path;
+	size_t dlen;
+
+	end = src + strlen(src);
+	while (end > src + 1 && end[-1] == '/')
+		end--;
+	for (start = end; start > src && start[-1] != '/'; start--)
+		;
+	dlen = strlen(dir);
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
+	if (asprintf(&path, "%.*s%s%.*s", (int)dlen, dir,
+	    dir[dlen - 1] == '/' ? "" : "/", (int)(end - start), start) == -1)
+		err(1, "out of memory");
+	return path;
+}
+
+/*
+ * --parents: make the directories of SOURCE's path below dir, each with
+ * its SOURCE directory's mode (and, with -p, attributes).  0, or 1.
+ */
+static int
+make_parents(struct tree *t, const char *src, const char *dst)
+{
+	struct node e;
+	char *s, *d, *slash;
+	size_t skip = strlen(dst) - strlen(src);
+	int rc = 0;
+
+	if ((s = strdup(src)) == NULL || (d = strdup(dst)) == NULL)
+		err(1, "out of memory");
+	for (slash = strchr(s, '/'); slash != NULL && rc == 0;
+	    slash = strchr(slash + 1, '/')) {
+		if (slash == s || slash[-1] == '/')
+			continue;
+		*slash = '\0';
+		d[skip + (size_t)(slash - s)] = '\0';
+		memset(&e, 0, sizeof(e));
+		e.src = (struct atname){ AT_FDCWD, s, s, false };
+		e.dst = (struct atname){ AT_FDCWD, d, d, false };
+		if (stat(s, &e.st) == -1) {
+			warn("cannot stat %s", quote(s));
+			rc = 1;
+		} else if (mkdirat(AT_FDCWD, d, new_dir_mode(t, &e.st)) == 0) {
+			if (t->o->verbose > 0)
+				fprintf(stderr, "%s: created directory %s\n",
+				    getprogname(), quote(d));
+			rc = t->o->preserve != 0 ? meta_by_name(t, &e, false) :
+			    0;
+		} else if (errno != EEXIST) {
+			warn("cannot create directory %s", quote(d));
+			rc = 1;
+		}
+		*slash = '/';
+		d[skip + (size_t)(slash - s)] = '/';
+	}
+	free(s);
+	free(d);
+	return rc;
+}
+
+int
+tree_copy_into(struct tree *t, const char *src, const char *dir)
+{
+	char *dst;
+	int rval;
+
+	if (strcmp(src, "-") == 0) {
+		warnx("cannot copy standard input into directory %s",
+		    quote(dir));
+		return 1;
+	}
+	if (!t->o->parents)
+		dst = join_base(dir, src);
+	else if (asprintf(&dst, "%s%s%s", dir,
+	    dir[strlen(dir) - 1] == '/' ? "" : "/", src) == -1)
+		err(1, "out of memory");
+	rval = t->o->parents ? make_parents(t, src, dst) : 0;
+	if (rval == 0)
+		rval = tree_copy(t, src, dst);
+	free(dst);
+	return rval;
+}
