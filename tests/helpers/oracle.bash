@@ -21,6 +21,8 @@
 #   ORACLE_UNORDERED  when set, oracle_same compares stderr lines as sets
 #                 (the order of per-entry errors follows each program's
 #                 walk, which need not be cp's)
+#   ORACLE_CP_CD  a directory of the clone where cp (only) runs, with
+#                 oracle_split (to steer cp around a bug of its own)
 #   ORACLE_PRE    a command run with the clone's path just before the
 #                 program runs in it (to start a FIFO writer, say)
 # and the environment (VERSION_CONTROL=...) is passed through.
@@ -100,12 +102,15 @@ _oracle_clone() {
 
 # _oracle_run SIDE PROGRAM ARG...: run in clone SIDE, set SIDE_STATUS.
 _oracle_run() {
-	local side=$1 prog=$2 st=0
+	local side=$1 prog=$2 st=0 dir=$ORACLE_BASE/$1
 	shift 2
+	if [ "$side" = cp ] && [ -n "${ORACLE_CP_CD:-}" ]; then
+		dir=$dir/$ORACLE_CP_CD
+	fi
 	if [ -n "${ORACLE_PRE:-}" ]; then
 		$ORACLE_PRE "$ORACLE_BASE/$side"
 	fi
-	(cd "$ORACLE_BASE/$side" &&
+	(cd "$dir" &&
 	    exec timeout -k 5 "$ORACLE_TIMEOUT" ${ORACLE_AS[@]+"${ORACLE_AS[@]}"} \
 	    "$prog" "$@") \
 	    <"${ORACLE_STDIN:-/dev/null}" >"$ORACLE_BASE/$side.out" \
