@@ -76,13 +76,13 @@ xattr_fdpath(char *buf, size_t len, int dirfd, const char *name)
  */
 struct xctx {
 	struct error_context	 ec;
-	const char		*src;		/* as given to the library */
-	const char		*src_name;	/* as messages name it */
+	const char		*src;	/* as given to the library */
+	const char		*src_name; /* as messages name it */
 	const char		*dst;
 	const char		*dst_name;
 	xattr_error_fn		 fn;
 	void			*arg;
-	int			 err;		/* errno to return, 0 if none */
+	int			 err;	/* errno to return, 0 if none */
 };
 
 /* Record a failure, tell the caller, and keep the errno to return. */
@@ -285,25 +285,33 @@ copy_default_acl(struct xctx *c, int src_fd, int dst_fd)
 	char what[1024];
 	void *v = NULL;
 	ssize_t n;
-	int rc;
+	int rc, e;
 
 	n = get_value(src_fd, DEFAULT_ACL_XATTR, &v);
 	if (n == -1 && errno != ENODATA && errno != ENOTSUP) {
+		e = errno;
 		(void)snprintf(what, sizeof(what),
 		    "getting the default ACL of %s", quote(c->src_name));
-		note(c, what, errno);
+		note(c, what, e);
 		return;
 	}
+	/*
+	 * A destination without ACLs loses the default ACL quietly, as with
+	 * cp -a: its access ACL, had it been more than the mode, has already
+	 * failed, and the directory's own permissions are in.
+	 */
 	if (n >= 0)
 		rc = fsetxattr(dst_fd, DEFAULT_ACL_XATTR, v, (size_t)n, 0);
-	else if ((rc = fremovexattr(dst_fd, DEFAULT_ACL_XATTR)) == -1 &&
-	    (errno == ENODATA || errno == ENOTSUP))
+	else
+		rc = fremovexattr(dst_fd, DEFAULT_ACL_XATTR);
+	if (rc == -1 && (errno == ENOTSUP || (n < 0 && errno == ENODATA)))
 		rc = 0;
+	e = errno;
 	free(v);
 	if (rc == -1) {
 		(void)snprintf(what, sizeof(what),
 		    "preserving permissions for %s", quote(c->dst_name));
-		note(c, what, errno);
+		note(c, what, e);
 	}
 }
 

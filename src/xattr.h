@@ -13,12 +13,18 @@
  * (configure found no attr/libattr.h or acl/libacl.h), the functions that
  * need them copy nothing and fail with ENOTSUP (see each function).
  *
- * The order of the steps on DEST, after its data is in: fchown, then
- * xattr_copy_* (chown clears security.capability, and writing data clears
- * it too), then fchmod with the source's whole mode (perm_copy leaves the
- * set-user-ID, set-group-ID and sticky bits alone), then xattr_acl_copy_*
- * (an access ACL sets the group bits to its mask), then the timestamps
- * (none of these steps changes them; they may as well go first).
+ * The order of the steps on DEST, after its data is in (writing data
+ * clears security.capability):
+ *  1. fchown: it clears security.capability and the set-ID bits.
+ *  2. xattr_copy_*, while DEST is still writable by its creator: without
+ *     privilege, user.* attributes cannot be set on a file without write
+ *     permission (EACCES), as a read-only source's mode would make it.
+ *  3. fchmod with the source's whole mode: perm_copy leaves the
+ *     set-user-ID, set-group-ID and sticky bits alone.
+ *  4. xattr_acl_copy_*: an access ACL makes the group bits its mask, as
+ *     the source's group bits already are.
+ * The timestamps may go anywhere after the data: none of these steps
+ * changes them.
  */
 #ifndef KCP_XATTR_H
 #define KCP_XATTR_H
@@ -43,7 +49,10 @@ typedef void	(*xattr_error_fn)(void *arg, const char *what, int err);
  * messages only.  Returns 0, or -1 with errno set to that of the first
  * failure that xattr_unsupported() does not excuse, else of the first
  * failure; each failure goes to fn when fn is not NULL.  A source whose
- * filesystem has no extended attributes has none to copy: 0.
+ * filesystem has no extended attributes has none to copy: 0.  A
+ * destination without them is one failure, ENOTSUP, "setting attributes
+ * for 'DEST'", however many attributes it refused; built without
+ * libattr, every copy fails so.
  */
 int	xattr_copy_fd(int src_fd, const char *src_name, int dst_fd,
 	    const char *dst_name, xattr_error_fn fn, void *arg);
@@ -64,8 +73,11 @@ int	xattr_copy_path(const char *src, const char *src_name,
  * given at creation) and, between directories, the default ACL (removing
  * the one a new directory inherited when the source has none).  Call it
  * after fchmod, as said above.  Returns 0, or -1 as xattr_copy_fd.  A
- * destination filesystem without ACLs gets the permission bits when the
- * source has no more than those; else that is a failure (ENOTSUP).
+ * destination filesystem without ACLs gets the permission bits, and loses
+ * a default ACL quietly, as with cp -a; an access ACL that is more than
+ * the mode fails there (ENOTSUP, "preserving permissions for 'DEST'").
+ * Built without libacl: the same failure for a source with an ACL, 0 for
+ * the rest.
  */
 int	xattr_acl_copy_fd(int src_fd, const char *src_name, int dst_fd,
 	    const char *dst_name, xattr_error_fn fn, void *arg);
