@@ -118,8 +118,23 @@ open_new(const struct atname *dst, int flags, mode_t mode,
 	if (fd != -1)
 		*created = true;
 	else
-		warn("cannot open %s for writing", quote(dst->shown));
+		warn("cannot create regular file %s", quote(dst->shown));
 	return fd;
+}
+
+/* Why DEST could not be opened, in cp's words. */
+static void
+warn_open(const struct atname *dst, bool creating)
+{
+	if (errno == ENOTDIR || errno == ELOOP)	/* its path is no way there */
+		warn("cannot stat %s", quote(dst->shown));
+	else if (errno == EISDIR)
+		warnx("cannot overwrite directory %s with non-directory",
+		    quote(dst->shown));
+	else if (creating)
+		warn("cannot create regular file %s", quote(dst->shown));
+	else
+		warn("cannot open %s for writing", quote(dst->shown));
 }
 
 /*
@@ -139,7 +154,7 @@ trailing_slash(const struct atname *dst)
 		warn("cannot stat %s", quote(dst->shown));
 	else {
 		errno = ENOTDIR;
-		warn("cannot open %s for writing", quote(dst->shown));
+		warn("cannot create regular file %s", quote(dst->shown));
 	}
 	return -1;
 }
@@ -214,6 +229,7 @@ dest_open(const struct atname *dst, int flags, mode_t mode,
 {
 	struct stat st;
 	int fd, tries;
+	bool creating = false;
 
 	*created = false;
 	flags |= O_CLOEXEC | (dst->nofollow ? O_NOFOLLOW : 0);
@@ -233,7 +249,7 @@ dest_open(const struct atname *dst, int flags, mode_t mode,
 				*created = true;
 				return fd;
 			}
-			if (errno != EEXIST)
+			if ((creating = errno != EEXIST))
 				break;
 		}
 		fd = open_existing(dst, flags, o);
@@ -259,7 +275,7 @@ dest_open(const struct atname *dst, int flags, mode_t mode,
 			break;
 	}
 	if (!xio_stop)
-		warn("cannot open %s for writing", quote(dst->shown));
+		warn_open(dst, creating);
 	return -1;
 }
 

@@ -42,11 +42,14 @@ xattr_failed(void *arg, const char *what, int err)
 {
 	struct xattr_report *r = arg;
 
-	/* As part of -a, attributes DEST cannot hold pass in silence. */
+	/*
+	 * As part of -a, attributes DEST cannot hold pass in silence, and
+	 * others are said without failing the copy, as cp does.
+	 */
 	if (!r->all && xattr_unsupported(err))
 		return;
 	warnx("%s: %s", what, strerror(err));
-	r->failed = true;
+	r->failed |= r->all;
 }
 
 /* A side's name for the path forms of xattr.c: through its directory. */
@@ -104,21 +107,36 @@ own(const struct finish_side *d, uid_t uid, gid_t gid)
 	return fchownat(d->dirfd, d->name, uid, gid, AT_SYMLINK_NOFOLLOW);
 }
 
+/* Whether d is owned as st is: user and group. */
+static bool
+owned_alike(const struct stat *st, const struct finish_side *d)
+{
+	struct stat now;
+
+	if ((d->fd >= 0 ? fstat(d->fd, &now) : fstatat(d->dirfd, d->name,
+	    &now, AT_SYMLINK_NOFOLLOW)) == -1)
+		return false;
+	return now.st_uid == st->st_uid && now.st_gid == st->st_gid;
+}
+
 /*
- * Ownership as -p asks.  False when the entry is not SOURCE's owner's
- * after it (kept or not asked), so that set-ID bits must go.
+ * Ownership as -p asks.  *kept is false when the entry is not owned as
+ * SOURCE is after it, so that set-ID bits must go.
  */
 static int
 keep_owner(const struct options *o, const struct stat *st,
     const struct finish_side *d, bool *kept)
 {
-	*kept = false;
-	if (!(o->preserve & PRESERVE_OWNERSHIP))
-		return 0;
-	if (own(d, st->st_uid, st->st_gid) == 0) {
-		*kept = true;
+	*kept = true;
+	if (!(o->preserve & PRESERVE_OWNERSHIP)) {
+		/* Only a set-ID bit makes the owner matter here. */
+		if (st->st_mode & (S_ISUID | S_ISGID))
+			*kept = owned_alike(st, d);
 		return 0;
 	}
+	if (own(d, st->st_uid, st->st_gid) == 0)
+		return 0;
+	*kept = false;
 	/* As cp: without privilege, keep at least the group. */
 	if (errno != EPERM || (own(d, (uid_t)-1, st->st_gid) == -1 &&
 	    errno != EPERM))

@@ -100,7 +100,8 @@ open_dest(struct job *j)
 
 	/* Write-only, even for --verify: it reads DEST through a new open. */
 	flags = O_WRONLY | (o->dd.dsync ? O_DSYNC : 0);
-	mode = j->in.type == FT_REG ? (j->in.st.st_mode & 0777) : 0666;
+	mode = j->in.type == FT_REG && !(o->preserve_refused & PRESERVE_MODE) ?
+	    (j->in.st.st_mode & 0777) : 0666;
 	if (j->dst_std && o->atomic) {
 		warnx("cannot replace '-' atomically: not a regular file");
 		return -1;
@@ -426,8 +427,11 @@ finish(struct job *j)
 
 	if (j->at.on)
 		atomic_keep_looks(&j->at, j->out.fd, o->preserve);
-	if (attrs && finish_meta(o, &j->in.st, &s, &d) == -1)
+	if (attrs && finish_meta(o, &j->in.st, &s, &d) == -1) {
+		/* The times all the same, as cp; the copy has failed. */
+		(void)finish_meta_times(o, &j->in.st, &d);
 		return failed_after(j, errno);
+	}
 	if ((o->fsync || o->fdatasync) &&
 	    finish_sync(o, &j->out, j->dst->shown) == -1)
 		return failed_after(j, errno);

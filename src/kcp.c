@@ -216,14 +216,41 @@ is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* --strip-trailing-slashes: "a/b//" is "a/b". */
-static void
-strip_slashes(char *s)
+/*
+ * The DIRECTORY of SOURCE... DIRECTORY (what "target" names) or of -t
+ * ("target directory"): 0, or 1 after a message in cp's words.
+ */
+static int
+check_target(const char *what, const char *dir)
 {
-	size_t n = strlen(s);
+	struct stat st;
 
-	while (n > 1 && s[n - 1] == '/')
-		s[--n] = '\0';
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		errno = ENOTDIR;
+	}
+	warn("%s %s", what, quote(dir));
+	return 1;
+}
+
+/*
+ * --skip, --seek, --length, --append and --no-truncate are for one file:
+ * with a directory SOURCE to copy as a tree they are a usage error.
+ */
+static void
+refuse_ranges(const struct options *o, char **srcs, int n)
+{
+	int i;
+
+	if (!o->recursive || (o->skip == 0 && !o->seek_set &&
+	    !o->length_set && !o->append && !o->no_truncate))
+		return;
+	for (i = 0; i < n; i++)
+		if (is_dir(srcs[i]))
+			usage_error("--skip, --seek, --length, --append and "
+			    "--no-truncate cannot be used with a directory "
+			    "SOURCE %s", quote(srcs[i]));
 }
 
 static int
@@ -245,18 +272,18 @@ cp_main(struct options *o)
 			    "standard input as SOURCE");
 	}
 
-	if (o->strip_slashes)
-		for (i = 0; i < n - (o->target == NULL && n > 1); i++)
-			strip_slashes(ops[i]);
+	refuse_ranges(o, ops, o->target != NULL || n < 2 ? n : n - 1);
+	if (o->parents && o->target == NULL && n > 0 && (n < 2 ||
+	    o->no_target || !is_dir(ops[n - 1])))
+		usage_error("with --parents, the destination must be a "
+		    "directory");
+	if (o->target != NULL && n == 0)
+		usage_error("missing file operand");
+	if (o->target != NULL && check_target("target directory",
+	    o->target) != 0)
+		return 1;
 	t = tree_new(o);
 	if (o->target != NULL) {
-		if (n == 0)
-			usage_error("missing file operand");
-		if (!is_dir(o->target)) {
-			warnx("target %s is not a directory", quote(o->target));
-			tree_free(t);
-			return 1;
-		}
 		for (i = 0; i < n && !xio_stop; i++)
 			rval |= tree_copy_into(t, ops[i], o->target);
 	} else if (n == 0) {
@@ -273,8 +300,7 @@ cp_main(struct options *o)
 		if (o->no_target)
 			usage_error("extra operand %s", quote(ops[2]));
 		dir = ops[n - 1];
-		if (!is_dir(dir)) {
-			warnx("target %s is not a directory", quote(dir));
+		if (check_target("target", dir) != 0) {
 			tree_free(t);
 			return 1;
 		}

@@ -157,11 +157,13 @@ parse_preserve(const char *arg, bool keep, struct options *o, char *err,
 		    "invalid argument '%s' for %s", arg, opt);
 	if (keep) {
 		o->preserve |= bits;
+		o->preserve_refused &= ~bits;
 		if (arg != NULL)
 			o->preserve_asked |= bits;
 	} else {
 		o->preserve &= ~bits;
 		o->preserve_asked &= ~bits;
+		o->preserve_refused |= bits;
 	}
 	return 0;
 }

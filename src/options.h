@@ -57,6 +57,7 @@ struct options {
 	bool			 direct, nocache, verify, atomic;
 	unsigned		 preserve;	/* PRESERVE_* bits */
 	unsigned		 preserve_asked; /* named in --preserve=LIST */
+	unsigned		 preserve_refused; /* named in --no-preserve */
 	const char		*target;	/* -t DIR */
 	bool			 no_target;	/* -T */
 	/* Trees and cp's other options (kcp(1), TREES). */

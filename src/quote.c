@@ -274,3 +274,14 @@ quote_free(void)
 		slots[i].cap = 0;
 	}
 }
+
+const char *
+quote_maybe(const char *name)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (!isalnum(*p) && strchr("%+,-./:=@_^", *p) == NULL)
+			return quote(name);
+	return *name != '\0' ? name : quote(name);
+}

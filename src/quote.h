@@ -27,6 +27,13 @@ const char *quote(const char *name);
  */
 size_t	quote_buf(char *buf, size_t len, const char *name);
 
+/*
+ * name as it is where a shell would read it so (letters, digits and
+ * "%+,-./:=@_^"), else quote(name): the style of cp's messages that put
+ * a name in front ("d/x: can make relative symbolic links ...").
+ */
+const char *quote_maybe(const char *name);
+
 /* Free the calling thread's buffers, e.g. before a worker thread ends. */
 void	quote_free(void);
 

@@ -165,8 +165,11 @@ follows(const struct options *o, bool top)
 	case DEREF_NEVER:
 		return false;
 	default:
-		/* cp: without -r, links are followed; with it, copied. */
-		return !o->recursive;
+		/*
+		 * cp: without -r, links are followed; with it, copied, unless
+		 * --link is to link what they point to.
+		 */
+		return !o->recursive || o->linking == LINKING_HARD;
 	}
 }
 
@@ -228,10 +231,10 @@ meta_by_name(struct tree *t, const struct node *e, bool link)
 	struct finish_side d = { -1, e->dst.dirfd, e->dst.name, e->dst.shown,
 	    link };
 
-	if (finish_meta(t->o, &e->st, &s, &d) == -1 ||
-	    finish_meta_times(t->o, &e->st, &d) == -1)
-		return 1;
-	return 0;
+	int rc = finish_meta(t->o, &e->st, &s, &d) == -1;
+
+	/* Times all the same, as cp sets them whatever failed before. */
+	return finish_meta_times(t->o, &e->st, &d) == -1 || rc;
 }
 
 /* A symbolic link copied as a link. */
@@ -275,6 +278,9 @@ copy_special(struct tree *t, const struct node *e)
 	mode_t mode = e->st.st_mode & (S_IFMT | 0777);
 	int rc;
 
+	if (t->o->preserve_refused & PRESERVE_MODE)
+		mode = (mode & S_IFMT) | 0666;
+
 	if ((rc = make_room(t, e)) != 0)
 		return rc == DEST_SKIP ? 0 : 1;
 	if ((S_ISFIFO(mode) ? mkfifoat(e->dst.dirfd, e->dst.name,
@@ -315,6 +321,19 @@ make_link(struct tree *t, const struct node *e, const char *to, bool sym)
 	return 0;
 }
 
+/* -s: DEST is a symbolic link to SOURCE's name. */
+static int
+link_symbolic(struct tree *t, const struct node *e)
+{
+	/* A relative target only means the same from DEST's place. */
+	if (e->src.shown[0] != '/' && strchr(e->dst.shown, '/') != NULL) {
+		warnx("%s: can make relative symbolic links only in current "
+		    "directory", quote_maybe(e->dst.shown));
+		return 1;
+	}
+	return make_link(t, e, e->src.shown, true);
+}
+
 /* A regular file (or, with --copy-contents, what a device delivers). */
 static int
 copy_file(struct tree *t, struct node *e)
@@ -328,15 +347,7 @@ copy_file(struct tree *t, struct node *e)
 		return make_link(t, e, l->copy, false);
 	if (o->linking == LINKING_HARD)
 		return make_link(t, e, NULL, false);
-	if (o->linking == LINKING_SYMBOLIC) {
-		/* A relative target only means the same from DEST's place. */
-		if (e->src.shown[0] != '/' && strchr(e->dst.shown, '/')) {
-			warnx("%s: can make relative symbolic links only in "
-			    "current directory", quote(e->dst.shown));
-			return 1;
-		}
-		return make_link(t, e, e->src.shown, true);
-	}
+
 	rc = job_run(&e->src, &e->dst, o, NULL);
 	if (rc == 0 && group)
 		remember(&t->links, &e->st, e->dst.shown);
@@ -347,6 +358,9 @@ copy_file(struct tree *t, struct node *e)
 static mode_t
 new_dir_mode(const struct tree *t, const struct stat *st)
 {
+	/* A new directory's own mode; cp keeps the sticky bit even so. */
+	if (t->o->preserve_refused & PRESERVE_MODE)
+		return (0777 & ~t->umask) | (st->st_mode & S_ISVTX);
 	return st->st_mode & (0777 | S_ISVTX) & ~t->umask;
 }
 
@@ -400,7 +414,7 @@ open_src_dir(struct tree *t, const struct node *e)
 	fd = openat(e->src.dirfd, e->src.name, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC | (follows(t->o, e->top) ? 0 : O_NOFOLLOW));
 	if (fd == -1) {
-		warn("cannot open directory %s", quote(e->src.shown));
+		warn("cannot access %s", quote(e->src.shown));
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || st.st_dev != e->st.st_dev ||
@@ -474,8 +488,9 @@ dir_meta(struct tree *t, const struct node *e, int dfd, bool made)
 	sfd = openat(e->src.dirfd, e->src.name, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC | (follows(t->o, e->top) ? 0 : O_NOFOLLOW));
 	s.fd = sfd;
-	if (finish_meta(t->o, &e->st, &s, &d) == -1 ||
-	    finish_meta_times(t->o, &e->st, &d) == -1)
+	if (finish_meta(t->o, &e->st, &s, &d) == -1)
+		rc = 1;
+	if (finish_meta_times(t->o, &e->st, &d) == -1)
 		rc = 1;
 	if (sfd != -1)
 		(void)close(sfd);
@@ -514,6 +529,8 @@ copy_entry(struct tree *t, struct node *e)
 
 	if (S_ISDIR(m))
 		return copy_dir(t, e);
+	if (o->linking == LINKING_SYMBOLIC)
+		return link_symbolic(t, e);
 	if (S_ISLNK(m) && o->linking == LINKING_HARD)
 		return make_link(t, e, NULL, false);
 	if (S_ISLNK(m))
@@ -571,20 +588,6 @@ inside(const struct stat *src_st, const char *dst)
 	return in;
 }
 
-/* --skip and the like are for one file, never for a tree. */
-static void
-refuse_ranges(const struct options *o, const char *src)
-{
-	if (o->skip == 0 && !o->seek_set && !o->length_set && !o->append &&
-	    !o->no_truncate)
-		return;
-	warnx("--skip, --seek, --length, --append and --no-truncate cannot "
-	    "be used with a directory SOURCE (%s)", quote(src));
-	fprintf(stderr, "Try '%s --help' for more information.\n",
-	    getprogname());
-	exit(1);
-}
-
 /* The checks on an operand pair before anything is made. */
 static int
 check_operand(struct tree *t, struct node *e)
@@ -592,8 +595,8 @@ check_operand(struct tree *t, struct node *e)
 	const struct linked *l;
 	struct stat st;
 
-	if (S_ISDIR(e->st.st_mode) && t->o->recursive) {
-		refuse_ranges(t->o, e->src.shown);
+	if (S_ISDIR(e->st.st_mode) && t->o->recursive &&
+	    (stat(e->dst.name, &st) == -1 || S_ISDIR(st.st_mode))) {
 		if (inside(&e->st, e->dst.name)) {
 			warnx("cannot copy a directory, %s, into itself, %s",
 			    quote(e->src.shown), quote(e->dst.shown));
@@ -664,11 +667,12 @@ join_base(const char *dir, const char *src)
 }
 
 /*
- * --parents: make the directories of SOURCE's path below dir, each with
- * its SOURCE directory's mode (and, with -p, attributes).  0, or 1.
+ * --parents: make the directories of SOURCE's path below the directory
+ * DEST is in, each with its SOURCE directory's mode; once the copy is in
+ * (after), give them -p's attributes.  0, or 1.
  */
 static int
-make_parents(struct tree *t, const char *src, const char *dst)
+make_parents(struct tree *t, const char *src, const char *dst, bool after)
 {
 	struct node e;
 	char *s, *d, *slash;
@@ -689,12 +693,13 @@ make_parents(struct tree *t, const char *src, const char *dst)
 		if (stat(s, &e.st) == -1) {
 			warn("cannot stat %s", quote(s));
 			rc = 1;
-		} else if (mkdirat(AT_FDCWD, d, new_dir_mode(t, &e.st)) == 0) {
+		} else if (after)
+			rc = t->o->preserve != 0 ? meta_by_name(t, &e, false) :
+			    0;
+		else if (mkdirat(AT_FDCWD, d, new_dir_mode(t, &e.st)) == 0) {
 			if (t->o->verbose > 0)
 				fprintf(stderr, "%s: created directory %s\n",
 				    getprogname(), quote(d));
-			rc = t->o->preserve != 0 ? meta_by_name(t, &e, false) :
-			    0;
 		} else if (errno != EEXIST) {
 			warn("cannot create directory %s", quote(d));
 			rc = 1;
@@ -707,10 +712,24 @@ make_parents(struct tree *t, const char *src, const char *dst)
 	return rc;
 }
 
+/* --strip-trailing-slashes: "a/b//" as "a/b". */
+static char *
+strip_slashes(const char *src)
+{
+	size_t n = strlen(src);
+	char *s;
+
+	while (n > 1 && src[n - 1] == '/')
+		n--;
+	if ((s = strndup(src, n)) == NULL)
+		err(1, "out of memory");
+	return s;
+}
+
 int
 tree_copy_into(struct tree *t, const char *src, const char *dir)
 {
-	char *dst;
+	char *dst, *s;
 	int rval;
 
 	if (strcmp(src, "-") == 0) {
@@ -718,14 +737,21 @@ tree_copy_into(struct tree *t, const char *src, const char *dir)
 		    quote(dir));
 		return 1;
 	}
+	/* As cp, the option acts where SOURCE goes into a directory. */
+	s = t->o->strip_slashes ? strip_slashes(src) : NULL;
+	if (s != NULL)
+		src = s;
 	if (!t->o->parents)
 		dst = join_base(dir, src);
 	else if (asprintf(&dst, "%s%s%s", dir,
 	    dir[strlen(dir) - 1] == '/' ? "" : "/", src) == -1)
 		err(1, "out of memory");
-	rval = t->o->parents ? make_parents(t, src, dst) : 0;
+	rval = t->o->parents ? make_parents(t, src, dst, false) : 0;
 	if (rval == 0)
 		rval = tree_copy(t, src, dst);
+	if (t->o->parents)
+		rval |= make_parents(t, src, dst, true);
 	free(dst);
+	free(s);
 	return rval;
 }

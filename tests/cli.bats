@@ -150,7 +150,7 @@ teardown() {
 	cmp a newfile2
 	mkdir d
 	run -1 --separate-stderr kcp -T a d
-	stderr_is "kcp: cannot open 'd' for writing: Is a directory"
+	stderr_is "kcp: cannot overwrite directory 'd' with non-directory"
 	assert [ -d d ]
 	assert_file_not_exists d/a
 }

@@ -91,27 +91,27 @@ PY
 	assert_file_not_exists out
 }
 
-@test "DEST in a missing directory: cannot open for writing" {
+@test "DEST in a missing directory: cannot create regular file, as cp" {
 	mkd 100 a
 	run -1 --separate-stderr kcp a nodir/b
-	stderr_is "kcp: cannot open 'nodir/b' for writing: No such file or directory"
+	stderr_is "kcp: cannot create regular file 'nodir/b': No such file or directory"
 	assert_file_not_exists nodir
 }
 
-@test "DEST below a regular file: cannot open for writing: Not a directory" {
+@test "DEST below a regular file: cannot stat: Not a directory, as cp" {
 	mkd 100 a
 	mkd 10 f
 	cp f saved
 	run -1 --separate-stderr kcp a f/b
-	stderr_is "kcp: cannot open 'f/b' for writing: Not a directory"
+	stderr_is "kcp: cannot stat 'f/b': Not a directory"
 	cmp saved f
 }
 
-@test "-T onto a directory: cannot open for writing: Is a directory" {
+@test "-T onto a directory: cannot overwrite directory, as cp" {
 	mkd 100 a
 	mkdir d
 	run -1 --separate-stderr kcp -T a d
-	stderr_is "kcp: cannot open 'd' for writing: Is a directory"
+	stderr_is "kcp: cannot overwrite directory 'd' with non-directory"
 	assert [ -d d ]
 }
 
@@ -132,7 +132,7 @@ PY
 	stderr_is "kcp: cannot open '' for reading: No such file or directory"
 	assert_not_exists out
 	run -1 --separate-stderr kcp a ''
-	stderr_is "kcp: cannot open '' for writing: No such file or directory"
+	stderr_is "kcp: cannot create regular file '': No such file or directory"
 }
 
 @test "a directory SOURCE: omitting directory, others still copied" {
@@ -153,30 +153,30 @@ PY
 	assert_not_exists out
 }
 
-@test "target is not a directory (three operands)" {
+@test "target is not a directory (three operands), as cp says" {
 	mkd 10 a
 	mkd 20 b
 	cp b saved
 	run -1 --separate-stderr kcp a b c
-	stderr_is "kcp: target 'c' is not a directory"
+	stderr_is "kcp: target 'c': No such file or directory"
 	assert_not_exists c
 	mkd 30 c
 	cp c savedc
 	run -1 --separate-stderr kcp a b c
-	stderr_is "kcp: target 'c' is not a directory"
+	stderr_is "kcp: target 'c': Not a directory"
 	cmp savedc c
 	cmp saved b
 }
 
-@test "target is not a directory (-t)" {
+@test "target is not a directory (-t), as cp says" {
 	mkd 10 a
 	mkd 30 f
 	cp f saved
 	run -1 --separate-stderr kcp -t f a
-	stderr_is "kcp: target 'f' is not a directory"
+	stderr_is "kcp: target directory 'f': Not a directory"
 	cmp saved f
 	run -1 --separate-stderr kcp -t nodir a
-	stderr_is "kcp: target 'nodir' is not a directory"
+	stderr_is "kcp: target directory 'nodir': No such file or directory"
 	assert_not_exists nodir
 }
 
