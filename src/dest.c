@@ -193,6 +193,9 @@ existing(const struct atname *dst, const struct options *o,
 {
 	struct stat st;
 
+	if (o->update == UPDATE_ALL && o->clobber != CLOBBER_ASK &&
+	    !o->backup && !o->remove_dest)
+		return 0;	/* nothing to decide before opening */
 	if (fstatat(dst->dirfd, dst->name, &st, 0) == -1 || is_source(&st, src))
 		return 0;	/* new, or SOURCE: the same-file rules say */
 	if (update_skips(o, &st, src))

@@ -17,8 +17,9 @@
 /* Standard descriptors that were closed when kcp started. */
 static bool	std_closed[3];
 
-int
-fdinfo_get(int fd, struct fdinfo *fi)
+/* fdinfo_get, with or without the ESPIPE probe of a regular file. */
+static int
+classify(int fd, struct fdinfo *fi, bool probe)
 {
 	uint64_t bytes;
 	int fl;
@@ -58,7 +59,7 @@ fdinfo_get(int fd, struct fdinfo *fi)
 	 * trace_marker): ESPIPE from a probe makes them one here, read and
 	 * written like a character device, as cat and dd do.
 	 */
-	if (fi->type == FT_REG && lseek(fd, 0, SEEK_CUR) == -1 &&
+	if (probe && fi->type == FT_REG && lseek(fd, 0, SEEK_CUR) == -1 &&
 	    errno == ESPIPE)
 		fi->type = FT_CHR;
 	/*
@@ -74,6 +75,18 @@ fdinfo_get(int fd, struct fdinfo *fi)
 	    bytes <= INT64_MAX)
 		fi->size = (off_t)bytes;
 	return 0;
+}
+
+int
+fdinfo_get(int fd, struct fdinfo *fi)
+{
+	return classify(fd, fi, true);
+}
+
+int
+fdinfo_get_new(int fd, struct fdinfo *fi)
+{
+	return classify(fd, fi, false);
 }
 
 /*

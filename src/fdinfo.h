@@ -31,6 +31,9 @@ struct fdinfo {
 /* Classify fd into fi with one fstat.  Returns 0, or -1 with errno set. */
 int		 fdinfo_get(int fd, struct fdinfo *fi);
 
+/* The same for a regular file kcp has just created: no stream probe. */
+int		 fdinfo_get_new(int fd, struct fdinfo *fi);
+
 /* The same file: same inode, or the same block device. */
 bool		 fdinfo_same(const struct fdinfo *a, const struct fdinfo *b);
 

@@ -123,7 +123,7 @@ open_dest(struct job *j)
 		return fd == DEST_SKIP ? DEST_SKIP : -1;
 	/* From here on close_dest() closes it, whatever happens. */
 	j->out.fd = fd;
-	if (fdinfo_get(fd, &j->out) == -1) {
+	if ((j->created ? fdinfo_get_new : fdinfo_get)(fd, &j->out) == -1) {
 		warn("cannot stat %s", quote(j->dst->shown));
 		return -1;
 	}

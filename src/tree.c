@@ -43,6 +43,7 @@ struct tree {
 	void			*links;		/* tsearch tree of linked */
 	void			*made;		/* DESTs made from operands */
 	dev_t			 root_dev;	/* -x: the operand's device */
+	bool			 many;		/* several SOURCEs into a DIR */
 };
 
 /* One entry on both sides: SOURCE's and DEST's names, and SOURCE's stat. */
@@ -125,8 +126,12 @@ tree_new(const struct options *o)
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		err(1, "out of memory");
 	t->o = o;
-	t->umask = umask(0);
-	umask(t->umask);
+	t->many = o->nops > (o->target != NULL ? 1 : 2);
+	/* Only made directories and nodes need it (trees, --parents). */
+	if (o->recursive || o->parents) {
+		t->umask = umask(0);
+		umask(t->umask);
+	}
 	if (o->recursive)
 		raise_nofile();
 	return t;
@@ -604,7 +609,8 @@ check_operand(struct tree *t, struct node *e)
 		}
 	}
 	/* Two operands of one basename: the second must not replace. */
-	if (stat(e->dst.name, &st) == 0 && !S_ISDIR(st.st_mode) &&
+	if (t->made != NULL && stat(e->dst.name, &st) == 0 &&
+	    !S_ISDIR(st.st_mode) &&
 	    (l = recall(&t->made, &st)) != NULL) {
 		warnx("will not overwrite just-created %s with %s",
 		    quote(e->dst.shown), quote(e->src.shown));
@@ -639,7 +645,8 @@ tree_copy(struct tree *t, const char *src, const char *dst)
 	t->root_dev = e.st.st_dev;
 	e.src.nofollow = !follows(t->o, true);
 	rval = copy_entry(t, &e);
-	if (rval == 0 && !S_ISDIR(e.st.st_mode) && stat(dst, &st) == 0)
+	if (t->many && rval == 0 && !S_ISDIR(e.st.st_mode) &&
+	    stat(dst, &st) == 0)
 		remember(&t->made, &st, NULL);
 	return rval;
 }
