@@ -38,6 +38,7 @@ struct job {
 	bool			 ran;		/* the engine was called */
 	double			 t0;
 	int			 in_fl, out_fl;	/* flags to put back, or -1 */
+	const struct job_watch	*watch;		/* a tree's progress, or NULL */
 };
 
 /* engine callback, -vv: a method left or skipped. */
@@ -54,12 +55,13 @@ static void
 progress_cb(void *arg, const struct copy_result *r, enum method m)
 {
 	struct job *j = arg;
+	bool status = xio_status;
 
-	if (xio_status) {
-		xio_status = 0;
-		progress_show(&j->prog, r, m, true);
-	} else if (j->o->progress)
-		progress_show(&j->prog, r, m, false);
+	xio_status = 0;
+	if (j->watch != NULL)
+		j->watch->tick(j->watch->arg, r, status);
+	else if (status || j->o->progress)
+		progress_show(&j->prog, r, m, status);
 }
 
 static int
@@ -316,7 +318,8 @@ plan_progress(struct job *j)
 			total = (uint64_t)j->req.length;
 	} else if (o->length_set)
 		total = (uint64_t)j->req.length;
-	progress_start(&j->prog, stderr, o->progress, known, total);
+	progress_start(&j->prog, stderr, o->progress && j->watch == NULL,
+	    known, total);
 }
 
 /* The engine's options for this job. */
@@ -494,10 +497,18 @@ int
 job_run(const struct atname *src, const struct atname *dst,
     const struct options *o, uint64_t *bytes)
 {
+	return job_run_watched(src, dst, o, NULL, bytes);
+}
+
+int
+job_run_watched(const struct atname *src, const struct atname *dst,
+    const struct options *o, const struct job_watch *w, uint64_t *bytes)
+{
 	struct job j;
 	int rval = 1, r;
 
 	memset(&j, 0, sizeof(j));
+	j.watch = w;
 	j.src = src;
 	j.dst = dst;
 	j.o = o;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "atname.h"
+#include "engine.h"
 #include "options.h"
 
 /*
@@ -22,5 +23,18 @@ int	job_copy(const char *src, const char *dst, const struct options *o,
 /* The same for files named relative to directories (trees). */
 int	job_run(const struct atname *src, const struct atname *dst,
 	    const struct options *o, uint64_t *bytes);
+
+/*
+ * A caller that draws its own progress line (a tree's): told at each
+ * tick of -P, and at SIGUSR1 (status), instead of the job drawing one.
+ */
+struct job_watch {
+	void	(*tick)(void *arg, const struct copy_result *r, bool status);
+	void	*arg;
+};
+
+int	job_run_watched(const struct atname *src, const struct atname *dst,
+	    const struct options *o, const struct job_watch *w,
+	    uint64_t *bytes);
 
 #endif

@@ -283,6 +283,7 @@ cp_main(struct options *o)
 	    o->target) != 0)
 		return 1;
 	t = tree_new(o);
+	tree_watch(t, ops, o->target != NULL || n < 2 ? n : n - 1);
 	if (o->target != NULL) {
 		for (i = 0; i < n && !xio_stop; i++)
 			rval |= tree_copy_into(t, ops[i], o->target);

@@ -172,31 +172,111 @@ progress_line(struct progress *p, const struct copy_result *r, enum method m,
 		fprintf(p->fp, ", via %s", method_name(m));
 }
 
-void
-progress_show(struct progress *p, const struct copy_result *r, enum method m,
-    bool status)
+/* One copy's line, for draw(). */
+struct copy_line {
+	const struct copy_result	*r;
+	enum method			 m;
+};
+
+static void
+copy_line(struct progress *p, const void *arg)
+{
+	const struct copy_line *c = arg;
+
+	progress_line(p, c->r, c->m, false);
+}
+
+/*
+ * Put a line out as -P and SIGUSR1 want it: a status line whole, below
+ * any live one; a live one redrawn in place on a terminal, elsewhere a
+ * plain line a second at most.
+ */
+static void
+draw(struct progress *p, bool status, void (*line)(struct progress *,
+    const void *), const void *arg)
 {
 	double now = report_now();
 
 	if (status || !p->live) {
-		/* SIGUSR1: one whole line, below any live one. */
 		if (p->drawn)
 			fputc('\n', p->fp);
 		p->drawn = false;
-		progress_line(p, r, m, false);
+		line(p, arg);
 		fputc('\n', p->fp);
 	} else if (p->tty) {
 		fputc('\r', p->fp);
-		progress_line(p, r, m, false);
+		line(p, arg);
 		fputs("\033[K", p->fp);
 		p->drawn = true;
 	} else if (now - p->last >= 1.0) {
-		/* Not a terminal: a plain line a second at most. */
-		progress_line(p, r, m, false);
+		line(p, arg);
 		fputc('\n', p->fp);
 		p->last = now;
 	}
 	fflush(p->fp);
+}
+
+void
+progress_show(struct progress *p, const struct copy_result *r, enum method m,
+    bool status)
+{
+	struct copy_line c = { r, m };
+
+	draw(p, status, copy_line, &c);
+}
+
+/* The line of a tree: files and bytes of the totals, rate, ETA, file. */
+static void
+tree_line(struct progress *p, const void *arg)
+{
+	const struct tree_status *t = arg;
+	char done[16], total[16], rate[16], eta[48];
+	double secs = report_now() - p->t0;
+	double bps = secs > 0 ? (double)t->bytes_done / secs : 0;
+	const char *more = t->counting ? "+" : "";
+
+	size_human(done, sizeof(done), t->bytes_done);
+	size_human(total, sizeof(total), t->bytes_total);
+	size_human(rate, sizeof(rate), (uint64_t)bps);
+	fprintf(p->fp, "%s: %" PRIu64 " of %" PRIu64 "%s files, %s of %s%s",
+	    getprogname(), t->files_done, t->files_total, more, done, total,
+	    more);
+	if (t->counting)
+		fputs(" (counting)", p->fp);
+	else
+		fprintf(p->fp, " (%d%%)", t->bytes_total == 0 ? 100 :
+		    (int)((double)t->bytes_done * 100 /
+		    (double)t->bytes_total));
+	fprintf(p->fp, ", %s/s", rate);
+	if (t->final) {
+		clock_fmt(eta, sizeof(eta), secs);
+		fprintf(p->fp, ", %s elapsed", eta);
+	} else if (!t->counting && bps > 0 && t->bytes_done <= t->bytes_total) {
+		clock_fmt(eta, sizeof(eta),
+		    (double)(t->bytes_total - t->bytes_done) / bps);
+		fprintf(p->fp, ", ETA %s", eta);
+	}
+	if (!t->final && t->current != NULL)
+		fprintf(p->fp, ", %s", quote(t->current));
+}
+
+void
+progress_tree(struct progress *p, const struct tree_status *t, bool status)
+{
+	if (t->final) {
+		if (!p->live)
+			return;
+		if (p->tty)
+			fputc('\r', p->fp);
+		tree_line(p, t);
+		if (p->tty)
+			fputs("\033[K", p->fp);
+		fputc('\n', p->fp);
+		p->drawn = false;
+		fflush(p->fp);
+		return;
+	}
+	draw(p, status, tree_line, t);
 }
 
 void

@@ -45,6 +45,19 @@ void	progress_start(struct progress *p, FILE *fp, bool live, bool known,
 void	progress_show(struct progress *p, const struct copy_result *r,
 	    enum method cur, bool status);
 
+/* Where a tree copy stands, for its one progress line. */
+struct tree_status {
+	uint64_t	 files_done, files_total;
+	uint64_t	 bytes_done, bytes_total;
+	bool		 counting;	/* the totals are still being counted */
+	bool		 final;		/* the copy is over */
+	const char	*current;	/* the file being copied, or NULL */
+};
+
+/* Draw a tree's line (-P), or a status line (SIGUSR1); final ends it. */
+void	progress_tree(struct progress *p, const struct tree_status *t,
+	    bool status);
+
 /* The final line of a live progress display. */
 void	progress_end(struct progress *p, const struct copy_result *r);
 

@@ -27,6 +27,8 @@
 #include "finish.h"
 #include "job.h"
 #include "quote.h"
+#include "report.h"
+#include "scan.h"
 #include "tree.h"
 #include "xio.h"
 
@@ -44,6 +46,12 @@ struct tree {
 	void			*made;		/* DESTs made from operands */
 	dev_t			 root_dev;	/* -x: the operand's device */
 	bool			 many;		/* several SOURCEs into a DIR */
+	/* -P: one line for the whole tree, totals from a scan. */
+	struct scan		*scan;
+	struct progress		 prog;
+	struct job_watch	 watch;
+	uint64_t		 files_done, bytes_done;
+	const char		*current;
 };
 
 /* One entry on both sides: SOURCE's and DEST's names, and SOURCE's stat. */
@@ -137,9 +145,59 @@ tree_new(const struct options *o)
 	return t;
 }
 
+/* Where the tree copy stands, the file in progress at r. */
+static void
+status_of(struct tree *t, const struct copy_result *r,
+    struct tree_status *s)
+{
+	bool done;
+
+	memset(s, 0, sizeof(*s));
+	scan_totals(t->scan, &s->files_total, &s->bytes_total, &done);
+	s->counting = !done;
+	s->files_done = t->files_done;
+	s->bytes_done = t->bytes_done + (r != NULL ? r->bytes : 0);
+	/* A file that grew since the scan saw it. */
+	if (s->files_total < s->files_done)
+		s->files_total = s->files_done;
+	if (s->bytes_total < s->bytes_done)
+		s->bytes_total = s->bytes_done;
+	s->current = t->current;
+}
+
+/* A job's tick (-P) or SIGUSR1 during a tree copy: the tree's line. */
+static void
+tree_tick(void *arg, const struct copy_result *r, bool status)
+{
+	struct tree *t = arg;
+	struct tree_status s;
+
+	status_of(t, r, &s);
+	progress_tree(&t->prog, &s, status);
+}
+
+void
+tree_watch(struct tree *t, char **srcs, int n)
+{
+	if (!t->o->progress || !t->o->recursive ||
+	    (t->scan = scan_start(srcs, n, t->o)) == NULL)
+		return;
+	progress_start(&t->prog, stderr, true, true, 0);
+	t->watch.tick = tree_tick;
+	t->watch.arg = t;
+}
+
 void
 tree_free(struct tree *t)
 {
+	struct tree_status s;
+
+	if (t->scan != NULL) {
+		status_of(t, NULL, &s);
+		s.final = true;
+		progress_tree(&t->prog, &s, false);
+		scan_stop(t->scan);
+	}
 	tdestroy(t->links, free_linked);
 	tdestroy(t->made, free_linked);
 	free(t);
@@ -346,6 +404,7 @@ copy_file(struct tree *t, struct node *e)
 	const struct options *o = t->o;
 	const struct linked *l;
 	bool group = (o->preserve & PRESERVE_LINKS) && e->st.st_nlink > 1;
+	uint64_t bytes = 0;
 	int rc;
 
 	if (group && (l = recall(&t->links, &e->st)) != NULL)
@@ -353,7 +412,12 @@ copy_file(struct tree *t, struct node *e)
 	if (o->linking == LINKING_HARD)
 		return make_link(t, e, NULL, false);
 
-	rc = job_run(&e->src, &e->dst, o, NULL);
+	t->current = e->src.shown;
+	rc = job_run_watched(&e->src, &e->dst, o, t->scan != NULL ?
+	    &t->watch : NULL, &bytes);
+	t->current = NULL;
+	t->files_done++;
+	t->bytes_done += bytes;
 	if (rc == 0 && group)
 		remember(&t->links, &e->st, e->dst.shown);
 	return rc;

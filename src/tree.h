@@ -14,6 +14,9 @@ struct tree;
 struct tree	*tree_new(const struct options *o);
 void		 tree_free(struct tree *t);
 
+/* -P with -r: one progress line for srcs[0..n), counted meanwhile. */
+void		 tree_watch(struct tree *t, char **srcs, int n);
+
 /* Copy SOURCE to DEST (DEST names the copy itself).  0, or 1. */
 int		 tree_copy(struct tree *t, const char *src, const char *dst);
 

@@ -354,3 +354,41 @@ $after"
 	[ "$(grep . <<<"$after" | tail -n 1)" = rc=0 ]
 	cmp "$SRC" out
 }
+
+# --------------------------------------------------------------- trees
+
+@test "-rP: one line for the whole tree, files and bytes of the totals, final 100%" {
+	mkdir -p tree/a/b
+	local i
+	for i in 1 2 3 4 5; do head -c $((i * 100000)) "$SRC" >"tree/a/f$i"; done
+	tail -c 4096 "$SRC" >tree/a/b/g
+	ln -s f1 tree/a/link
+	run --separate-stderr "$KCP" -rP tree copy
+	assert_success
+	for i in 1 2 3 4 5; do cmp "tree/a/f$i" "copy/a/f$i"; done
+	cmp tree/a/b/g copy/a/b/g
+	# Not a terminal: plain lines; the last is the final one.
+	[[ "${stderr_lines[-1]}" =~ ^kcp:\ 6\ of\ 6\ files,\ [0-9.]+\ [KM]iB\ of\ [0-9.]+\ [KM]iB\ \(100%\),\ [0-9.]+\ [KMG]?i?B/s,\ [0-9]+:[0-9]{2}\ elapsed$ ]] ||
+	    fail "last line: ${stderr_lines[-1]}"
+}
+
+@test "-rP: SIGUSR1 mid-tree prints the tree's line, naming the file in progress" {
+	mkdir -p tree/d
+	head -c 200000 "$SRC" >tree/d/first
+	mkfifo tree/d/slow
+	# The FIFO is read as a file (--copy-contents) while a writer trickles.
+	slowsrc "$SRC" 1048576 0.05 >tree/d/slow &
+	local feeder=$!
+	"$H/kcpw" kcp.pid -rP --copy-contents tree copy 2>err &
+	local pid=$!
+	sleep 0.8
+	kill -USR1 "$(cat kcp.pid)"
+	wait "$pid"
+	wait "$feeder" || :
+	cmp "$SRC" copy/d/slow
+	cmp tree/d/first copy/d/first
+	grep -q "^kcp: [0-9]* of [0-9]*+\? files, .*'tree/d/slow'" err ||
+	    fail "no tree status line naming the FIFO: $(cat err)"
+	[[ "$(tail -n 1 err)" == "kcp: 2 of 2 files, "*" elapsed" ]] ||
+	    fail "final: $(tail -n 1 err)"
+}
