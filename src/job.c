@@ -78,7 +78,8 @@ open_source(struct job *j)
 	else if ((fd = xio_openat(j->src->dirfd, j->src->name, O_RDONLY |
 	    O_CLOEXEC | (j->src->nofollow ? O_NOFOLLOW : 0), 0)) == -1) {
 		if (!xio_stop)
-			warn("cannot open %s for reading", quote(j->src->shown));
+			warn("cannot open %s for reading",
+			    quote(j->src->shown));
 		return -1;
 	}
 	if (fdinfo_get(fd, &j->in) == -1) {
@@ -189,8 +190,8 @@ check_pair(struct job *j)
 	    at->old.st_dev == j->in.st.st_dev &&
 	    at->old.st_ino == j->in.st.st_ino && j->in.type == FT_REG)) {
 		if (at->on || !same_file_ok(j, &j->req.length)) {
-			warnx("%s and %s are the same file", quote(j->src->shown),
-			    quote(j->dst->shown));
+			warnx("%s and %s are the same file",
+			    quote(j->src->shown), quote(j->dst->shown));
 			return -1;
 		}
 	}
@@ -271,8 +272,8 @@ check_clone(struct job *j)
 {
 	if (j->o->copy.reflink != REFLINK_ALWAYS || engine_can_clone(&j->req))
 		return 0;
-	warnx("failed to clone %s to %s: %s", quote(j->src->shown), quote(j->dst->shown),
-	    strerror(EINVAL));
+	warnx("failed to clone %s to %s: %s", quote(j->src->shown),
+	    quote(j->dst->shown), strerror(EINVAL));
 	return -1;
 }
 
@@ -355,8 +356,9 @@ report_failure(const struct job *j)
 		warnx("failed to clone %s to %s: %s", quote(j->src->shown),
 		    quote(j->dst->shown), strerror(res->err));
 	else if (res->no_method)
-		warnx("cannot copy %s to %s with %s: %s (%s)", quote(j->src->shown),
-		    quote(j->dst->shown), method_name(res->err_method),
+		warnx("cannot copy %s to %s with %s: %s (%s)",
+		    quote(j->src->shown), quote(j->dst->shown),
+		    method_name(res->err_method),
 		    strerror(res->err), report_errname(res->err));
 	else if (res->err_side == SIDE_READ)
 		warnx("error reading %s: %s", quote(j->src->shown),

@@ -445,7 +445,7 @@ open_dest_dir(struct tree *t, const struct node *e, bool *made)
 	int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC, fd;
 
 	*made = false;
-	/* At the top a symlink to a directory is DEST as named; below, never. */
+	/* A symlink to a directory: DEST as named at the top, never below. */
 	if (!e->top)
 		flags |= O_NOFOLLOW;
 	if (fstatat(e->dst.dirfd, e->dst.name, &st, e->top ? 0 :
