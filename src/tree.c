@@ -293,9 +293,9 @@ meta_by_name(struct tree *t, const struct node *e, bool link)
 	    link };
 	struct finish_side d = { -1, e->dst.dirfd, e->dst.name, e->dst.shown,
 	    link };
+	int rc;
 
-	int rc = finish_meta(t->o, &e->st, &s, &d) == -1;
-
+	rc = finish_meta(t->o, &e->st, &s, &d) == -1;
 	/* Times all the same, as cp sets them whatever failed before. */
 	return finish_meta_times(t->o, &e->st, &d) == -1 || rc;
 }
