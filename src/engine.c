@@ -79,8 +79,8 @@ trace(const struct copy_opts *o, enum method m, int err, const char *why)
 static long
 fs_type(int fd, dev_t dev)
 {
-	static dev_t last_dev;
-	static long last_type = -1;
+	static _Thread_local dev_t last_dev;
+	static _Thread_local long last_type = -1;
 	struct statfs sf;
 
 	if (last_type != -1 && dev == last_dev)
@@ -569,6 +569,12 @@ engine_can_clone(const struct copy_req *req)
 		len = req->length;
 	return xfer_clone_aligned(in_pos, out_pos, len, size,
 	    (off_t)fdinfo_blksize(req->out));
+}
+
+void
+engine_thread_done(void)
+{
+	offload_pipe_close();
 }
 
 void

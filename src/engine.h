@@ -105,6 +105,9 @@ int		 engine_copy(const struct copy_req *req,
  */
 bool		 engine_can_clone(const struct copy_req *req);
 
+/* What a thread of -j's pool must let go before it ends (its pipe). */
+void		 engine_thread_done(void);
+
 /* Forget the probe cache and the internal pipe (for tests). */
 void		 engine_reset(void);
 

@@ -302,13 +302,13 @@ cp_main(struct options *o)
 			usage_error("extra operand %s", quote(ops[2]));
 		dir = ops[n - 1];
 		if (check_target("target", dir) != 0) {
-			tree_free(t);
+			(void)tree_free(t);
 			return 1;
 		}
 		for (i = 0; i < n - 1 && !xio_stop; i++)
 			rval |= tree_copy_into(t, ops[i], dir);
 	}
-	tree_free(t);
+	rval |= tree_free(t);
 	return rval;
 }
 

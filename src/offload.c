@@ -20,9 +20,9 @@
 #define CFR_CAP		((size_t)1 << 30)
 #define SPLICE_CAP	((size_t)0x7ffff000)
 
-/* One internal pipe per run, for splice between two non-pipes. */
-static int	ipipe[2] = { -1, -1 };
-static size_t	ipipe_size;
+/* One internal pipe per thread, for splice between two non-pipes. */
+static _Thread_local int	ipipe[2] = { -1, -1 };
+static _Thread_local size_t	ipipe_size;
 
 void
 offload_pipe_close(void)

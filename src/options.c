@@ -70,12 +70,13 @@ static const struct option longopts[] = {
 	{ "attributes-only",	no_argument,		NULL, OPT_ATTR_ONLY },
 	{ "symbolic-link",	no_argument,		NULL, 's' },
 	{ "link",		no_argument,		NULL, OPT_LINK },
+	{ "jobs",		required_argument,	NULL, 'j' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, OPT_VERSION },
 	{ NULL,			0,			NULL, 0 }
 };
 
-static const char shortopts[] = "+l:vPnfit:TpB:hrRadLHxubS:s";
+static const char shortopts[] = "+l:vPnfit:TpB:hrRadLHxubS:sj:";
 
 int
 options_error(char *err, size_t len, const char *fmt, ...)
@@ -165,6 +166,23 @@ parse_preserve(const char *arg, bool keep, struct options *o, char *err,
 		o->preserve_asked &= ~bits;
 		o->preserve_refused |= bits;
 	}
+	return 0;
+}
+
+/* -j, --jobs=N: 1 to 1024 workers. */
+static int
+parse_jobs(const char *arg, struct options *o, char *err, size_t len)
+{
+	const char *errstr;
+
+	/* Digits only: strtonum alone would take signs and spaces. */
+	if (arg[0] == '\0' || strspn(arg, "0123456789") != strlen(arg))
+		errstr = "invalid";
+	else
+		o->jobs = (int)strtonum(arg, 1, 1024, &errstr);
+	if (errstr != NULL)
+		return options_error(err, len,
+		    "invalid number of jobs '%s' for --jobs: %s", arg, errstr);
 	return 0;
 }
 
@@ -395,6 +413,8 @@ apply_option(int c, int idx, int argc, char **argv, struct options *o,
 	case 't':
 		o->target = optarg;
 		return 0;
+	case 'j':
+		return parse_jobs(optarg, o, err, len);
 	default:
 		if (apply_flag(c, o))
 			return 0;

@@ -76,6 +76,7 @@ struct options {
 	bool			 strip_slashes;
 	bool			 attributes_only;
 	enum linking		 linking;
+	int			 jobs;		/* -j; 0: the default */
 	bool			 linking_both;	/* -s and --link: refused */
 	struct copy_opts	 copy;
 	struct dd_options	 dd;

@@ -56,6 +56,8 @@ report_copy(FILE *fp, const char *src, const char *dst,
 		if (r->m[m].left)
 			nleft++;
 	}
+	/* One line whole, whatever other threads of -j write meanwhile. */
+	flockfile(fp);
 	fprintf(fp, "%s: %s -> %s: %" PRIu64 " bytes in %.2f s",
 	    getprogname(), quote(src), quote(dst), r->bytes, secs);
 	if (secs >= 0.005) {
@@ -101,6 +103,7 @@ report_copy(FILE *fp, const char *src, const char *dst,
 	if (r->err != 0)
 		fprintf(fp, ", failed: %s", strerror(r->err));
 	fputc('\n', fp);
+	funlockfile(fp);
 }
 
 void
@@ -197,6 +200,7 @@ draw(struct progress *p, bool status, void (*line)(struct progress *,
 {
 	double now = report_now();
 
+	flockfile(p->fp);
 	if (status || !p->live) {
 		if (p->drawn)
 			fputc('\n', p->fp);
@@ -214,6 +218,7 @@ draw(struct progress *p, bool status, void (*line)(struct progress *,
 		p->last = now;
 	}
 	fflush(p->fp);
+	funlockfile(p->fp);
 }
 
 void

@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -128,40 +129,44 @@ const struct sysops kcp_sys_real = {
 
 const struct sysops *kcp_sys = &kcp_sys_real;
 
-static bool	disabled[M_COUNT];
+/* Shared by the workers of -j: a call one finds missing, all skip. */
+static atomic_bool	disabled[M_COUNT];
 
 bool
 sys_disabled(enum method m)
 {
-	return disabled[m];
+	return atomic_load(&disabled[m]);
 }
 
 void
 sys_disable(enum method m)
 {
-	disabled[m] = true;
+	atomic_store(&disabled[m], true);
 }
 
 void
 sys_reset(void)
 {
-	memset(disabled, 0, sizeof(disabled));
+	int m;
+
+	for (m = 0; m < M_COUNT; m++)
+		atomic_store(&disabled[m], false);
 }
 
 bool
 sys_kernel_has_cfr(void)
 {
-	static int known = -1;
+	static atomic_int known = -1;
 	struct utsname u;
-	int major = 0, minor = 0;
+	int major = 0, minor = 0, k = atomic_load(&known);
 
-	if (known == -1) {
-		known = 0;
-		if (uname(&u) == 0 &&
-		    sscanf(u.release, "%d.%d", &major, &minor) == 2)
-			known = major > 5 || (major == 5 && minor >= 3);
+	if (k == -1) {
+		k = uname(&u) == 0 &&
+		    sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+		    (major > 5 || (major == 5 && minor >= 3));
+		atomic_store(&known, k);
 	}
-	return known;
+	return k;
 }
 
 bool

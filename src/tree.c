@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@
 #include "dest.h"
 #include "finish.h"
 #include "job.h"
+#include "pool.h"
 #include "quote.h"
 #include "report.h"
 #include "scan.h"
@@ -49,16 +51,40 @@ struct tree {
 	/* -P: one line for the whole tree, totals from a scan. */
 	struct scan		*scan;
 	struct progress		 prog;
-	struct job_watch	 watch;
 	uint64_t		 files_done, bytes_done;
-	const char		*current;
+	/* -j: the workers; the lock guards what they share from here on. */
+	struct pool		*pool;
+	pthread_mutex_t		 lock;
+	int			 rval;		/* failures met by workers */
 };
+
+/*
+ * A directory of DEST being filled: it gets its mode and times once the
+ * walk has read all its entries and every file handed to a worker is in
+ * (refs counts the walk, its files in flight and its subdirectories).
+ */
+struct dirwait;
 
 /* One entry on both sides: SOURCE's and DEST's names, and SOURCE's stat. */
 struct node {
 	struct atname		 src, dst;
 	struct stat		 st;
 	bool			 top;		/* an operand */
+	struct dirwait		*in;		/* the directory it is in */
+};
+
+struct dirwait {
+	struct node		 e;		/* the directory itself */
+	struct dirwait		*parent;
+	int			 sfd, dfd;	/* its descriptors, or -1 */
+	bool			 made;
+	int			 refs;
+};
+
+/* A regular file handed to a worker, with copies of its names. */
+struct filework {
+	struct tree		*t;
+	struct node		 e;
 };
 
 static int	copy_entry(struct tree *, struct node *);
@@ -126,15 +152,34 @@ raise_nofile(void)
 	}
 }
 
+/*
+ * Workers when -j does not say: as many as bench/run found fastest on
+ * the 2-core machine it was tuned on, never more than the CPUs online.
+ */
+#define JOBS_DEFAULT	4
+
+static int
+default_jobs(void)
+{
+	int cpus = pool_cpus();
+
+	return cpus < JOBS_DEFAULT ? cpus : JOBS_DEFAULT;
+}
+
 struct tree *
 tree_new(const struct options *o)
 {
 	struct tree *t;
+	int jobs;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		err(1, "out of memory");
 	t->o = o;
 	t->many = o->nops > (o->target != NULL ? 1 : 2);
+	pthread_mutex_init(&t->lock, NULL);
+	/* Workers only where there can be trees to copy. */
+	if (o->recursive && (jobs = o->jobs > 0 ? o->jobs : default_jobs()) > 1)
+		t->pool = pool_new(jobs);
 	/* Only made directories and nodes need it (trees, --parents). */
 	if (o->recursive || o->parents) {
 		t->umask = umask(0);
@@ -145,9 +190,9 @@ tree_new(const struct options *o)
 	return t;
 }
 
-/* Where the tree copy stands, the file in progress at r. */
+/* Where the tree copy stands, current in progress at r. */
 static void
-status_of(struct tree *t, const struct copy_result *r,
+status_of(struct tree *t, const struct copy_result *r, const char *current,
     struct tree_status *s)
 {
 	bool done;
@@ -162,18 +207,26 @@ status_of(struct tree *t, const struct copy_result *r,
 		s->files_total = s->files_done;
 	if (s->bytes_total < s->bytes_done)
 		s->bytes_total = s->bytes_done;
-	s->current = t->current;
+	s->current = current;
 }
+
+/* What a job's tick needs: the tree, and the file the job copies. */
+struct tick_ctx {
+	struct tree	*t;
+	const char	*shown;
+};
 
 /* A job's tick (-P) or SIGUSR1 during a tree copy: the tree's line. */
 static void
 tree_tick(void *arg, const struct copy_result *r, bool status)
 {
-	struct tree *t = arg;
+	const struct tick_ctx *c = arg;
 	struct tree_status s;
 
-	status_of(t, r, &s);
-	progress_tree(&t->prog, &s, status);
+	pthread_mutex_lock(&c->t->lock);
+	status_of(c->t, r, c->shown, &s);
+	progress_tree(&c->t->prog, &s, status);
+	pthread_mutex_unlock(&c->t->lock);
 }
 
 void
@@ -183,24 +236,28 @@ tree_watch(struct tree *t, char **srcs, int n)
 	    (t->scan = scan_start(srcs, n, t->o)) == NULL)
 		return;
 	progress_start(&t->prog, stderr, true, true, 0);
-	t->watch.tick = tree_tick;
-	t->watch.arg = t;
 }
 
-void
+int
 tree_free(struct tree *t)
 {
 	struct tree_status s;
+	int rval;
 
+	if (t->pool != NULL)
+		pool_free(t->pool);
 	if (t->scan != NULL) {
-		status_of(t, NULL, &s);
+		status_of(t, NULL, NULL, &s);
 		s.final = true;
 		progress_tree(&t->prog, &s, false);
 		scan_stop(t->scan);
 	}
 	tdestroy(t->links, free_linked);
 	tdestroy(t->made, free_linked);
+	pthread_mutex_destroy(&t->lock);
+	rval = t->rval;
 	free(t);
+	return rval;
 }
 
 /* a/b from a and b, for messages and the hard-link map. */
@@ -404,6 +461,8 @@ copy_file(struct tree *t, struct node *e)
 	const struct options *o = t->o;
 	const struct linked *l;
 	bool group = (o->preserve & PRESERVE_LINKS) && e->st.st_nlink > 1;
+	struct tick_ctx c = { t, e->src.shown };
+	struct job_watch w = { tree_tick, &c };
 	uint64_t bytes = 0;
 	int rc;
 
@@ -412,12 +471,12 @@ copy_file(struct tree *t, struct node *e)
 	if (o->linking == LINKING_HARD)
 		return make_link(t, e, NULL, false);
 
-	t->current = e->src.shown;
-	rc = job_run_watched(&e->src, &e->dst, o, t->scan != NULL ?
-	    &t->watch : NULL, &bytes);
-	t->current = NULL;
+	rc = job_run_watched(&e->src, &e->dst, o, t->scan != NULL ? &w : NULL,
+	    &bytes);
+	pthread_mutex_lock(&t->lock);
 	t->files_done++;
 	t->bytes_done += bytes;
+	pthread_mutex_unlock(&t->lock);
 	if (rc == 0 && group)
 		remember(&t->links, &e->st, e->dst.shown);
 	return rc;
@@ -495,41 +554,155 @@ open_src_dir(struct tree *t, const struct node *e)
 	return fd;
 }
 
-/* Copy each entry of the open directory sfd into dfd. */
+/* Record a failure met away from the walk's own calls. */
+static void
+failed_async(struct tree *t, int rc)
+{
+	if (rc == 0)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->rval |= rc;
+	pthread_mutex_unlock(&t->lock);
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		err(1, "out of memory");
+	return d;
+}
+
+/* A node whose names are its own (they outlive the walk's buffers). */
+static void
+node_copy(struct node *to, const struct node *from)
+{
+	*to = *from;
+	to->src.name = xstrdup(from->src.name);
+	to->dst.name = from->dst.name == from->src.name ? to->src.name :
+	    xstrdup(from->dst.name);
+	to->src.shown = xstrdup(from->src.shown);
+	to->dst.shown = xstrdup(from->dst.shown);
+}
+
+static void
+node_free(struct node *e)
+{
+	if (e->dst.name != e->src.name)
+		free((char *)e->dst.name);
+	free((char *)e->src.name);
+	free((char *)e->src.shown);
+	free((char *)e->dst.shown);
+}
+
+static int	dir_meta(struct tree *, const struct node *, int, bool);
+
+/*
+ * Let go of a reference to w; the last one gives the directory its
+ * attributes and lets go of its parent in turn.
+ */
+static void
+dir_release(struct tree *t, struct dirwait *w)
+{
+	struct dirwait *parent;
+	bool last;
+
+	while (w != NULL) {
+		pthread_mutex_lock(&t->lock);
+		last = --w->refs == 0;
+		pthread_mutex_unlock(&t->lock);
+		if (!last)
+			return;
+		failed_async(t, dir_meta(t, &w->e, w->dfd, w->made));
+		if (w->sfd != -1)
+			(void)close(w->sfd);
+		(void)close(w->dfd);
+		parent = w->parent;
+		node_free(&w->e);
+		free(w);
+		w = parent;
+	}
+}
+
+/* A worker's piece of work: one regular file of the tree. */
+static void
+run_filework(void *arg)
+{
+	struct filework *f = arg;
+	struct tree *t = f->t;
+	struct dirwait *in = f->e.in;
+
+	failed_async(t, copy_file(t, &f->e));
+	node_free(&f->e);
+	free(f);
+	dir_release(t, in);
+}
+
+/*
+ * Copy one entry of a directory: under -j a regular file that is no hard
+ * link's (those must be made in order) goes to a worker; anything else
+ * is copied here, in walk order.
+ */
 static int
-copy_children(struct tree *t, const struct node *e, int sfd, int dfd)
+copy_child(struct tree *t, struct node *c)
+{
+	const struct options *o = t->o;
+	struct filework *f;
+
+	if (t->pool == NULL || !S_ISREG(c->st.st_mode) ||
+	    o->linking != LINKING_NONE ||
+	    ((o->preserve & PRESERVE_LINKS) && c->st.st_nlink > 1))
+		return copy_entry(t, c);
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		err(1, "out of memory");
+	f->t = t;
+	node_copy(&f->e, c);
+	pthread_mutex_lock(&t->lock);
+	c->in->refs++;
+	pthread_mutex_unlock(&t->lock);
+	pool_submit(t->pool, run_filework, f);
+	return 0;
+}
+
+/* Copy each entry of the directory w (its descriptors are w's). */
+static int
+copy_children(struct tree *t, struct dirwait *w)
 {
 	struct node c;
 	struct dirent *d;
 	DIR *dir;
-	int rval = 0;
+	int fd, rval = 0;
 
-	if ((dir = fdopendir(sfd)) == NULL) {
-		warn("cannot read directory %s", quote(e->src.shown));
-		(void)close(sfd);
+	if ((fd = dup(w->sfd)) == -1 || (dir = fdopendir(fd)) == NULL) {
+		warn("cannot read directory %s", quote(w->e.src.shown));
+		if (fd != -1)
+			(void)close(fd);
 		return 1;
 	}
 	memset(&c, 0, sizeof(c));
-	c.src.dirfd = sfd;
-	c.dst.dirfd = dfd;
+	c.in = w;
+	c.src.dirfd = w->sfd;
+	c.dst.dirfd = w->dfd;
 	c.src.nofollow = !follows(t->o, false);
 	for (errno = 0; !xio_stop && (d = readdir(dir)) != NULL; errno = 0) {
 		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
 			continue;
 		c.src.name = c.dst.name = d->d_name;
-		c.src.shown = join(e->src.shown, d->d_name);
-		c.dst.shown = join(e->dst.shown, d->d_name);
-		if (fstatat(sfd, d->d_name, &c.st, c.src.nofollow ?
+		c.src.shown = join(w->e.src.shown, d->d_name);
+		c.dst.shown = join(w->e.dst.shown, d->d_name);
+		if (fstatat(w->sfd, d->d_name, &c.st, c.src.nofollow ?
 		    AT_SYMLINK_NOFOLLOW : 0) == -1) {
 			warn("cannot stat %s", quote(c.src.shown));
 			rval = 1;
 		} else
-			rval |= copy_entry(t, &c);
+			rval |= copy_child(t, &c);
 		free((char *)c.src.shown);
 		free((char *)c.dst.shown);
 	}
 	if (errno != 0) {
-		warn("cannot read directory %s", quote(e->src.shown));
+		warn("cannot read directory %s", quote(w->e.src.shown));
 		rval = 1;
 	}
 	(void)closedir(dir);
@@ -570,23 +743,35 @@ dir_meta(struct tree *t, const struct node *e, int dfd, bool made)
 static int
 copy_dir(struct tree *t, struct node *e)
 {
-	int sfd = -1, dfd, rval = 0;
-	bool made;
+	struct dirwait *w;
+	int rval = 0;
 
 	if (!t->o->recursive) {
 		warnx("omitting directory %s", quote(e->src.shown));
 		return 1;
 	}
-	if ((dfd = open_dest_dir(t, e, &made)) == -1)
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		err(1, "out of memory");
+	w->sfd = -1;
+	if ((w->dfd = open_dest_dir(t, e, &w->made)) == -1) {
+		free(w);
 		return 1;
+	}
+	node_copy(&w->e, e);
+	w->parent = e->in;
+	w->refs = 1;		/* the walk's, until it has read them all */
+	if (w->parent != NULL) {
+		pthread_mutex_lock(&t->lock);
+		w->parent->refs++;
+		pthread_mutex_unlock(&t->lock);
+	}
 	if (!t->o->one_fs || e->top || e->st.st_dev == t->root_dev) {
-		if ((sfd = open_src_dir(t, e)) == -1)
+		if ((w->sfd = open_src_dir(t, e)) == -1)
 			rval = 1;
 		else
-			rval = copy_children(t, e, sfd, dfd);
+			rval = copy_children(t, w);
 	}
-	rval |= dir_meta(t, e, dfd, made);
-	(void)close(dfd);
+	dir_release(t, w);
 	return rval;
 }
 

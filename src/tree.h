@@ -12,7 +12,9 @@
 struct tree;
 
 struct tree	*tree_new(const struct options *o);
-void		 tree_free(struct tree *t);
+
+/* Wait for the workers of -j, end -P's line, free t: 1 if they failed. */
+int		 tree_free(struct tree *t);
 
 /* -P with -r: one progress line for srcs[0..n), counted meanwhile. */
 void		 tree_watch(struct tree *t, char **srcs, int n);

@@ -16,8 +16,9 @@ volatile sig_atomic_t	xio_stop;
 volatile sig_atomic_t	xio_tick;
 volatile sig_atomic_t	xio_status;
 
-static void	(*tick_fn)(void *);
-static void	*tick_arg;
+/* Each thread's copy registers its own (workers of -j run one each). */
+static _Thread_local void	(*tick_fn)(void *);
+static _Thread_local void	*tick_arg;
 
 void
 xio_on_tick(void (*fn)(void *), void *arg)
