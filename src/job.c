@@ -55,9 +55,8 @@ static void
 progress_cb(void *arg, const struct copy_result *r, enum method m)
 {
 	struct job *j = arg;
-	bool status = xio_status;
+	bool status = atomic_exchange(&xio_status, 0) != 0;
 
-	xio_status = 0;
 	if (j->watch != NULL)
 		j->watch->tick(j->watch->arg, r, status);
 	else if (status || j->o->progress)

@@ -466,10 +466,17 @@ copy_file(struct tree *t, struct node *e)
 	uint64_t bytes = 0;
 	int rc;
 
-	if (group && (l = recall(&t->links, &e->st)) != NULL)
-		return make_link(t, e, l->copy, false);
-	if (o->linking == LINKING_HARD)
-		return make_link(t, e, NULL, false);
+	if ((group && (l = recall(&t->links, &e->st)) != NULL) ||
+	    o->linking == LINKING_HARD) {
+		rc = make_link(t, e, o->linking == LINKING_HARD ? NULL :
+		    l->copy, false);
+		/* Done as far as -P counts: the scan counted it a file. */
+		pthread_mutex_lock(&t->lock);
+		t->files_done++;
+		t->bytes_done += (uint64_t)e->st.st_size;
+		pthread_mutex_unlock(&t->lock);
+		return rc;
+	}
 
 	rc = job_run_watched(&e->src, &e->dst, o, t->scan != NULL ? &w : NULL,
 	    &bytes);

@@ -12,9 +12,9 @@
 #include "sys.h"
 #include "xio.h"
 
-volatile sig_atomic_t	xio_stop;
-volatile sig_atomic_t	xio_tick;
-volatile sig_atomic_t	xio_status;
+atomic_int	xio_stop;
+atomic_int	xio_tick;
+atomic_int	xio_status;
 
 /* Each thread's copy registers its own (workers of -j run one each). */
 static _Thread_local void	(*tick_fn)(void *);

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -14,11 +15,13 @@
  * Set from signal handlers, read between calls.  xio_stop (SIGINT, SIGTERM)
  * makes EINTR final instead of restarting; xio_tick asks the engine for a
  * progress report at its next pause, and xio_status (SIGUSR1) for one
- * status line.
+ * status line.  Atomic rather than volatile sig_atomic_t: the workers of
+ * -j read them while the main thread's handlers set them (a lock-free
+ * atomic store is safe in a signal handler).
  */
-extern volatile sig_atomic_t	xio_stop;
-extern volatile sig_atomic_t	xio_tick;
-extern volatile sig_atomic_t	xio_status;
+extern atomic_int	xio_stop;
+extern atomic_int	xio_tick;
+extern atomic_int	xio_status;
 
 /*
  * While a copy runs, the engine registers what to do for a tick that
