@@ -116,6 +116,8 @@ help(void)
 "      --attributes-only   copy attributes, not data\n"
 "  -s, --symbolic-link     make symbolic links instead of copies\n"
 "      --link              make hard links instead of copies\n"
+"  -j, --jobs=N            copy up to N files of a tree at once (default:\n"
+"                            4, at most the CPUs online)\n"
 "      --fsync             sync DEST to stable storage before success\n"
 "      --direct            use O_DIRECT I/O where the filesystem allows it\n"
 "      --nocache           drop copied pages from the page cache\n"
