@@ -508,14 +508,15 @@ static int
 open_dest_dir(struct tree *t, const struct node *e, bool *made)
 {
 	struct stat st;
-	int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC, fd;
+	int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW, fd;
 
 	*made = false;
-	/* A symlink to a directory: DEST as named at the top, never below. */
-	if (!e->top)
-		flags |= O_NOFOLLOW;
-	if (fstatat(e->dst.dirfd, e->dst.name, &st, e->top ? 0 :
-	    AT_SYMLINK_NOFOLLOW) == 0) {
+	/*
+	 * A symlink where the directory goes is refused, as cp refuses it,
+	 * at the top too (DEST named as a directory was followed before, by
+	 * making the copy go into it).
+	 */
+	if (fstatat(e->dst.dirfd, e->dst.name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISDIR(st.st_mode)) {
 			warnx("cannot overwrite non-directory %s with "
 			    "directory %s", quote(e->dst.shown),

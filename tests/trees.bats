@@ -445,3 +445,18 @@ count_lines() {
 	assert_equal "$(count_lines "^kcp: created directory ")" 0
 	assert_equal "$(count_lines "$(file_line src/a dst/a 1000)")" 1
 }
+
+@test "-r SRC DIR/ where DIR/SRC is a symlink to a directory elsewhere: refused, as cp, nothing written there" {
+	mkt_small src
+	mkdir out elsewhere
+	ln -s ../elsewhere out/src
+	run -1 --separate-stderr kcp -r src out/
+	stderr_is "kcp: cannot overwrite non-directory 'out/src' with directory 'src'"
+	assert_equal "$(ls -A elsewhere)" ""
+	run -1 --separate-stderr kcp -rT src out/src
+	stderr_is "kcp: cannot overwrite non-directory 'out/src' with directory 'src'"
+	assert_equal "$(ls -A elsewhere)" ""
+	# Named as DEST itself, a link to a directory is a directory to copy into.
+	run -0 --separate-stderr kcp -r src out/src
+	[ -d elsewhere/src/sub ]
+}
