@@ -1,6 +1,7 @@
 /*
  * faultinj: an LD_PRELOAD shim that makes the kernel calls kcp uses fail on
- * demand, so the tests can force every fallback and error path.
+ * demand, or runs a command at a chosen call, so the tests can force every
+ * fallback and error path and stage races at a known point.
  *
  * KCP_FAULT holds rules separated by ';', each
  *
@@ -19,6 +20,14 @@
  *	    as mkfifoat), fopen's openat.  kcp's fstat, stat and lstat are not
  *	    fstatat here, and kcp makes no statx call of its own.
  * ACTION   an errno name (EXDEV) or number: fail with it;
+ *	    run=CMD: run CMD with /bin/sh -c and wait for it to end, then
+ *	    make the real call; runafter=CMD: the same after the real call.
+ *	    CMD cannot hold ':' or ';' (put more in a script).  It runs
+ *	    without LD_PRELOAD, KCP_FAULT and KCP_FAULT_LOG in its
+ *	    environment (the shim is not in it and sees none of its calls),
+ *	    with /dev/null as standard input and kcp's standard error as its
+ *	    standard output, so that kcp's output stays kcp's.  An exit status
+ *	    other than 0 is said on standard error.
  *	    Data calls only: short: ask the real call for half the length (at
  *	    least 1 byte); short=N: ask the real call for at most N bytes;
  *	    zero: return 0 without calling; corrupt: (write and pwrite) hand
@@ -43,7 +52,8 @@
  * Every rule counts every call to its function that its options let
  * through, so "splice:EINTR;splice:EINTR:3" fails the first and the third
  * call.  When two rules would fail the same call, the first listed does,
- * and the other fails the next call.
+ * and the other fails the next call.  Commands due on a call all run, in
+ * the order listed.
  *
  * read and write on descriptor 2 are never touched, so that the program
  * can still report.  With KCP_FAULT_LOG set to a path, every intercepted
@@ -53,11 +63,14 @@
  *	openat 4 sub = 6
  *	linkat -100 dst/a 3 b = 0
  *	fsetxattr 6 user.x = -1 EIO injected
+ *	run /tmp/swap = 0
  *
  * (data calls: the descriptors and the length; calls on a descriptor: it;
  * calls on a name: the directory descriptor and the path, after linkat's
  * and symlinkat's source; then the attribute of a setxattr call.  Bytes
- * up to ' ', above '~' and '\' in names show as \ooo.)
+ * up to ' ', above '~' and '\' in names show as \ooo.  A command's line
+ * ends in its exit status, 128 + the signal's number if one killed it, -1
+ * if it could not start.)
  */
 #undef _FILE_OFFSET_BITS
 #undef _FORTIFY_SOURCE
@@ -69,6 +82,7 @@
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 
 #include <dlfcn.h>
@@ -77,6 +91,7 @@
 #include <limits.h>
 #include <linux/fs.h>
 #include <poll.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -86,7 +101,9 @@
 
 #define MAXRULES	32
 
-enum action { A_ERRNO, A_SHORT, A_ZERO, A_CORRUPT };
+extern char **environ;
+
+enum action { A_ERRNO, A_SHORT, A_ZERO, A_CORRUPT, A_RUN, A_RUNAFTER };
 
 /* What a function acts on, for the options that may go with it. */
 enum kind { K_DATA, K_NAME, K_FD };
@@ -97,6 +114,7 @@ struct rule {
 	enum action		act;
 	int			err;
 	size_t			shortlen;	/* 0: half the request */
+	char			*cmd;		/* run=, runafter= */
 	char			*name;		/* name=, or NULL */
 	char			*attr;		/* attr=, or NULL */
 	unsigned long		nth;		/* first call to act on */
@@ -324,6 +342,12 @@ rule_parse(char *s)
 		r->act = A_SHORT;
 		if ((r->shortlen = strtoull(act + 6, NULL, 10)) == 0)
 			bad(act);
+	} else if (strncmp(act, "run=", 4) == 0 && act[4] != '\0') {
+		r->act = A_RUN;
+		r->cmd = xstrdup(act + 4);
+	} else if (strncmp(act, "runafter=", 9) == 0 && act[9] != '\0') {
+		r->act = A_RUNAFTER;
+		r->cmd = xstrdup(act + 9);
 	} else if ((r->err = errno_parse(act)) > 0)
 		r->act = A_ERRNO;
 	else
@@ -450,9 +474,14 @@ struct verdict {
 	bool		zero;		/* return 0 without calling */
 	bool		corrupt;	/* flip a byte of the data written */
 	bool		injected;
+	bool		quiet;		/* the shim's own: neither count nor log */
 	size_t		len;		/* length to hand the real call */
 	unsigned long	matched;	/* rules the call counted for */
+	unsigned long	later;		/* runafter= rules due */
 };
+
+/* The shim is running a command: calls pass untouched. */
+static bool	busy;
 
 /* The path fd (AT_FDCWD: the working directory) was opened by, or false. */
 static bool
@@ -574,15 +603,101 @@ log_line(const char *line, size_t n)
 		(void)real_write(logfd, line, n);
 }
 
+/* Say on standard error what went wrong with a command. */
+static void
+say(const char *cmd, const char *what)
+{
+	char	msg[512];
+	int	n;
+
+	n = snprintf(msg, sizeof(msg), "faultinj: %s: %s\n", cmd, what);
+	if (n > 0)
+		(void)real_write(2, msg, (size_t)n < sizeof(msg) ? (size_t)n :
+		    sizeof(msg) - 1);
+}
+
+static bool
+keep_env(const char *s)
+{
+	return strncmp(s, "LD_PRELOAD=", 11) != 0 &&
+	    strncmp(s, "KCP_FAULT=", 10) != 0 &&
+	    strncmp(s, "KCP_FAULT_LOG=", 14) != 0;
+}
+
+/*
+ * run= and runafter=: /bin/sh -c CMD, waited for.  posix_spawn makes the
+ * child and execs in it with glibc's own calls, none of which come back
+ * here, and the shell starts without the shim.  errno is kept.
+ */
+static void
+run_cmd(const char *cmd)
+{
+	posix_spawn_file_actions_t	 fa;
+	char				*argv[4], **envp, what[64], line[512];
+	size_t				 n, i, k;
+	pid_t				 pid;
+	int				 rc, status, e = errno;
+
+	busy = true;
+	for (n = 0; environ != NULL && environ[n] != NULL; n++)
+		;
+	if ((envp = calloc(n + 1, sizeof(*envp))) == NULL)
+		abort();
+	for (i = k = 0; i < n; i++)
+		if (keep_env(environ[i]))
+			envp[k++] = environ[i];
+	argv[0] = (char *)"sh";
+	argv[1] = (char *)"-c";
+	argv[2] = (char *)cmd;
+	argv[3] = NULL;
+	status = -1;
+	if ((rc = posix_spawn_file_actions_init(&fa)) == 0 &&
+	    (rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
+	    O_RDONLY, 0)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, 2, 1)) == 0)
+		rc = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, envp);
+	(void)posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+	if (rc != 0)
+		say(cmd, strerror(rc));
+	else {
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+		if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+			snprintf(what, sizeof(what), "exit status %d",
+			    WEXITSTATUS(status));
+			say(cmd, what);
+		} else if (WIFSIGNALED(status)) {
+			snprintf(what, sizeof(what), "killed by signal %d",
+			    WTERMSIG(status));
+			say(cmd, what);
+		}
+	}
+	n = 0;
+	put(line, sizeof(line), &n, "run");
+	put_name(line, sizeof(line), &n, cmd);
+	put(line, sizeof(line), &n, " = %d\n", rc != 0 ? -1 :
+	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	if (n > 0 && line[n - 1] != '\n')
+		line[n - 1] = '\n';
+	log_line(line, n);
+	busy = false;
+	errno = e;
+}
+
 static struct verdict
 decide(const struct call *c)
 {
-	struct verdict	 v = { 0, false, false, false, c->len, 0 };
+	struct verdict	 v = { 0, false, false, false, false, c->len, 0, 0 };
 	struct rule	*r;
 	int		 i;
 
 	if (!ready)
 		setup();
+	if (busy) {
+		v.quiet = true;
+		return v;
+	}
 	for (i = 0; i < nrules; i++) {
 		r = &rules[i];
 		if (!matches(r, c))
@@ -598,6 +713,17 @@ decide(const struct call *c)
 			continue;
 		if (r->count >= 0 && r->fired >= r->count)
 			continue;
+		/* Commands run whatever else happens to the call. */
+		if (r->act == A_RUN) {
+			r->fired++;
+			run_cmd(r->cmd);
+			continue;
+		}
+		if (r->act == A_RUNAFTER) {
+			r->fired++;
+			v.later |= 1UL << i;
+			continue;
+		}
 		/* A rule due on a call already failed stays due for the next. */
 		if (v.err != 0 || v.zero)
 			continue;
@@ -619,6 +745,9 @@ decide(const struct call *c)
 			else if (r->shortlen == 0 && v.len > 1)
 				v.len /= 2;
 			break;
+		case A_RUN:
+		case A_RUNAFTER:
+			break;
 		}
 	}
 	return v;
@@ -632,6 +761,8 @@ done(const struct call *c, ssize_t ret, const struct verdict *v)
 	size_t	n = 0;
 	int	saved = errno, i;
 
+	if (v->quiet)
+		return ret;
 	if (ret > 0 && c->len > 0)
 		for (i = 0; i < nrules; i++)
 			if (v->matched & (1UL << i))
@@ -662,6 +793,9 @@ done(const struct call *c, ssize_t ret, const struct verdict *v)
 			line[n - 1] = '\n';
 		log_line(line, n);
 	}
+	for (i = 0; i < nrules; i++)
+		if (v->later & (1UL << i))
+			run_cmd(rules[i].cmd);
 	errno = saved;
 	return ret;
 }
