@@ -337,20 +337,21 @@ race() {
 	tree_same outside.pristine outside
 }
 
-# The deterministic form of the races needs a faultinj hook that runs a
-# command at a chosen call (see the comment at hook_rules):
+# The deterministic form of the races: faultinj runs a command at a chosen
+# call (tests/helpers/faultinj.c):
 #   FUNC:run=CMD[:name=NAME]       run CMD before the real call
 #   FUNC:runafter=CMD[:name=NAME]  run CMD after it
-# for FUNC in openat, mkdirat, fstatat/statx, and NAME matching the path
-# argument.  Until faultinj has it, these tests skip.
+# for FUNC openat, mkdirat, fstatat and the other calls on names, NAME
+# matching the path argument.  A shim without the hook refuses the rule,
+# and the tests skip.
 faultinj_can_run() {
 	[ -n "${FAULTINJ:-}" ] && [ -e "$FAULTINJ" ] || return 1
-	KCP_FAULT="openat:run=/bin/true" LD_PRELOAD="$FAULTINJ" \
-	    "$KCP" --version >/dev/null 2>&1
+	KCP_FAULT="openat:run=/bin/true;mkdirat:runafter=/bin/true" \
+	    LD_PRELOAD="$FAULTINJ" "$KCP" --version >/dev/null 2>&1
 }
 
 @test "race (faultinj): SOURCE directory swapped between listing and descent" {
-	faultinj_can_run || skip "faultinj has no run= hook on openat yet"
+	faultinj_can_run || skip "no faultinj with a run= hook on openat (FAULTINJ)"
 	mkdir -p src/d outside
 	mkd 100 src/d/f
 	mkd 200 outside/leak
@@ -371,7 +372,7 @@ faultinj_can_run() {
 }
 
 @test "race (faultinj): DEST directory swapped between its creation and its use" {
-	faultinj_can_run || skip "faultinj has no runafter= hook on mkdirat yet"
+	faultinj_can_run || skip "no faultinj with a runafter= hook on mkdirat (FAULTINJ)"
 	mkdir -p src/d outside
 	mkd 100 src/d/f
 	mkt_times src
