@@ -137,11 +137,47 @@ keep_owner(const struct options *o, const struct stat *st,
 	if (own(d, st->st_uid, st->st_gid) == 0)
 		return 0;
 	*kept = false;
+	/* Only a user may be refused giving a file away; root may not. */
+	if (geteuid() == 0)
+		return fail("cannot preserve ownership of", d->shown);
 	/* As cp: without privilege, keep at least the group. */
 	if (errno != EPERM || (own(d, (uid_t)-1, st->st_gid) == -1 &&
 	    errno != EPERM))
 		return fail("cannot preserve ownership of", d->shown);
 	return 0;
+}
+
+/*
+ * The mode and ACLs of an entry made by name (a FIFO, a device node):
+ * through an O_PATH descriptor opened without following a symlink, so
+ * that a link swapped in for it never leads the change elsewhere.
+ */
+static int
+mode_by_name(const struct finish_side *s, const struct finish_side *d,
+    mode_t mode)
+{
+	struct finish_side p = *d;
+	char proc[64];
+	struct stat st;
+	int fd, rc = -1;
+
+	fd = openat(d->dirfd, d->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1 || S_ISLNK(st.st_mode)) {
+		if (fd != -1)
+			errno = ELOOP;	/* a symlink where kcp made a node */
+		rc = fail("cannot preserve permissions of", d->shown);
+	} else {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		p.dirfd = AT_FDCWD;
+		p.name = proc;
+		if (fchmodat(AT_FDCWD, proc, mode, 0) == -1)
+			(void)fail("cannot preserve permissions of", d->shown);
+		else
+			rc = copy_acls(s, &p);
+	}
+	if (fd != -1)
+		(void)close(fd);
+	return rc;
 }
 
 int
@@ -161,11 +197,13 @@ finish_meta(const struct options *o, const struct stat *st,
 	/* A file no longer its owner's must not keep set-ID bits. */
 	if (!kept)
 		mode &= ~(mode_t)(S_ISUID | S_ISGID);
-	if ((d->fd >= 0 ? fchmod(d->fd, mode) :
-	    fchmodat(d->dirfd, d->name, mode, 0)) == -1)
-		return fail("cannot preserve permissions of", d->shown);
-	/* After the mode: an access ACL sets the group bits to its mask. */
-	return copy_acls(s, d);
+	if (d->fd >= 0) {
+		if (fchmod(d->fd, mode) == -1)
+			return fail("cannot preserve permissions of", d->shown);
+		/* After the mode: an access ACL sets the group bits. */
+		return copy_acls(s, d);
+	}
+	return mode_by_name(s, d, mode);
 }
 
 int

@@ -138,13 +138,23 @@ preserve_word(const char *w, size_t n, void *arg)
 	return 0;
 }
 
+/*
+ * commalist_each callback: the attributes a word names itself ("all"
+ * names none: what it cannot keep is passed over, as with -a).
+ */
+static int
+named_word(const char *w, size_t n, void *arg)
+{
+	return commalist_is(w, n, "all") ? 0 : preserve_word(w, n, arg);
+}
+
 /* --preserve[=LIST] (add) or --no-preserve=LIST (remove), in order. */
 static int
 parse_preserve(const char *arg, bool keep, struct options *o, char *err,
     size_t len)
 {
 	const char *bad, *opt = keep ? "--preserve" : "--no-preserve";
-	unsigned bits = 0;
+	unsigned bits = 0, named;
 	size_t badlen;
 
 	if (arg == NULL)
@@ -156,11 +166,15 @@ parse_preserve(const char *arg, bool keep, struct options *o, char *err,
 	else if (bits == 0 && strstr(arg, "context") == NULL)
 		return options_error(err, len,
 		    "invalid argument '%s' for %s", arg, opt);
+	/* What failing to keep is an error: words named, not "all". */
+	named = 0;
+	if (arg != NULL)
+		(void)commalist_each(arg, named_word, &named, NULL, NULL);
 	if (keep) {
 		o->preserve |= bits;
 		o->preserve_refused &= ~bits;
 		if (arg != NULL)
-			o->preserve_asked |= bits;
+			o->preserve_asked |= named;
 	} else {
 		o->preserve &= ~bits;
 		o->preserve_asked &= ~bits;

@@ -793,7 +793,8 @@ copy_entry(struct tree *t, struct node *e)
 		return copy_dir(t, e);
 	if (o->linking == LINKING_SYMBOLIC)
 		return link_symbolic(t, e);
-	if (S_ISLNK(m) && o->linking == LINKING_HARD)
+	/* --link: links of files, of symlinks, of FIFOs and devices too. */
+	if (o->linking == LINKING_HARD && !S_ISREG(m))
 		return make_link(t, e, NULL, false);
 	if (S_ISLNK(m))
 		return copy_symlink(t, e);

@@ -331,12 +331,24 @@ xattr_acl_copy_fd(int src_fd, const char *src_name, int dst_fd,
 	return ctx_result(&c, rc);
 }
 
-/* True when path names a symbolic link. */
+/*
+ * True when path names a symbolic link.  /proc/self/fd/N itself is one
+ * only in name: it stands for the file descriptor N holds (an O_PATH one
+ * kept so that nothing swapped in meanwhile is followed), so that file's
+ * type is what counts.
+ */
 static bool
 is_symlink(const char *path)
 {
 	struct stat st;
+	const char *p = path;
 
+	if (strncmp(p, "/proc/self/fd/", 14) == 0) {
+		for (p += 14; *p >= '0' && *p <= '9'; p++)
+			;
+		if (*p == '\0')
+			return stat(path, &st) == 0 && S_ISLNK(st.st_mode);
+	}
 	return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
 }
 
