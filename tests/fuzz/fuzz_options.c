@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dd.h"
 #include "engine.h"
 #include "options.h"
 
@@ -110,7 +111,7 @@ check_ok(const struct options *o, char **argv, int argc, const char *err)
 	if (o->dd.on && (o->dd.ibs <= 0 || o->dd.obs <= 0 ||
 	    o->dd.ibs > (1 << 30) || o->dd.obs > (1 << 30)))
 		die("dd block size out of range", 0, err);
-	(void)options_is_dd(o->nops, o->ops);
+	(void)dd_is_operands(o->nops, o->ops);
 }
 
 int
