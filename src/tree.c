@@ -28,6 +28,7 @@
 #include "job.h"
 #include "quote.h"
 #include "report.h"
+#include "resume.h"
 #include "scan.h"
 #include "tree.h"
 #include "xio.h"
@@ -413,8 +414,12 @@ copy_file(struct tree *t, struct node *e)
 		return make_link(t, e, NULL, false);
 
 	t->current = e->src.shown;
-	rc = job_run_watched(&e->src, &e->dst, o, t->scan != NULL ?
-	    &t->watch : NULL, &bytes);
+	if (resume_done(&e->src, &e->dst, &e->st, o)) {
+		rc = 0;		/* --resume: copied already */
+		bytes = (uint64_t)e->st.st_size;
+	} else
+		rc = job_run_watched(&e->src, &e->dst, o, t->scan != NULL ?
+		    &t->watch : NULL, &bytes);
 	t->current = NULL;
 	t->files_done++;
 	t->bytes_done += bytes;
