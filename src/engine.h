@@ -89,6 +89,11 @@ struct copy_result {
 	bool			no_method;	/* every method tried said no */
 	off_t			in_start;	/* SOURCE offset after skip */
 	off_t			out_start;	/* DEST offset of the first byte */
+	/*
+	 * Not the engine's: bytes of the range DEST held already, kept by
+	 * --resume (the copy started past them), for the report.
+	 */
+	uint64_t		resumed;
 };
 
 /*

@@ -22,6 +22,7 @@
 #include "job.h"
 #include "report.h"
 #include "quote.h"
+#include "resume.h"
 #include "xio.h"
 
 struct job {
@@ -39,6 +40,7 @@ struct job {
 	double			 t0;
 	int			 in_fl, out_fl;	/* flags to put back, or -1 */
 	const struct job_watch	*watch;		/* a tree's progress, or NULL */
+	struct resume		 rs;		/* what --resume kept */
 };
 
 /* engine callback, -vv: a method left or skipped. */
@@ -218,7 +220,7 @@ truncate_dest(struct job *j)
 	if (o->trunc_at_seek && !j->dst_std && out->type == FT_REG &&
 	    out->st.st_size != o->seek)
 		at = o->seek;	/* dd: seek= truncates there, not notrunc */
-	else if (!j->dst_std && out->type == FT_REG &&
+	else if (!j->dst_std && out->type == FT_REG && !j->rs.keep &&
 	    !o->seek_set && !o->append && !o->no_truncate &&
 	    out->st.st_size > 0)
 		at = 0;
@@ -263,6 +265,23 @@ place(struct job *j)
 	} else
 		req->out_off = OFF_FD;
 	return 0;
+}
+
+/*
+ * --resume: keep the part of the range DEST holds already, where it is
+ * SOURCE's, and copy only the rest (kcp(1), RESUME).
+ */
+static int
+resume(struct job *j)
+{
+	const struct options *o = j->o;
+	bool truncating = !j->dst_std && !o->seek_set && !o->append &&
+	    !o->no_truncate;
+
+	if (!o->resume)
+		return 0;
+	return resume_plan(&j->req, o, truncating, j->src->shown,
+	    j->dst->shown, &j->rs);
 }
 
 /* --reflink=always on a range no clone can take: refuse it now. */
@@ -311,8 +330,8 @@ plan_progress(struct job *j)
 	if (fdinfo_is_file(j->in.type)) {
 		base = j->src_std ? lseek(j->in.fd, 0, SEEK_CUR) : 0;
 		base = base < 0 ? 0 : base;
-		total = j->in.size > base + o->skip ?
-		    (uint64_t)(j->in.size - base - o->skip) : 0;
+		total = j->in.size > base + j->req.skip ?
+		    (uint64_t)(j->in.size - base - j->req.skip) : 0;
 		if (j->req.length != LEN_EOF &&
 		    (uint64_t)j->req.length < total)
 			total = (uint64_t)j->req.length;
@@ -383,6 +402,7 @@ run(struct job *j)
 			report_failure(j);
 		rval = 1;
 	}
+	j->res.resumed = j->rs.held;
 	progress_end(&j->prog, &j->res);
 	return rval;
 }
@@ -409,8 +429,11 @@ verify(struct job *j)
 			    quote(j->dst->shown));
 		return 0;
 	}
+	/* A resumed copy is checked whole, the part kept included. */
 	return finish_verify(j->src->shown, j->dst->shown, j->in.fd, j->out.fd,
-	    j->res.in_start, j->res.out_start, j->res.bytes);
+	    j->res.in_start - (off_t)j->res.resumed,
+	    j->res.out_start - (off_t)j->res.resumed,
+	    j->res.bytes + j->res.resumed);
 }
 
 /*
@@ -529,14 +552,14 @@ job_run_watched(const struct atname *src, const struct atname *dst,
 				if (check_pair(&j) == 0)
 					rval = finish(&j);
 			} else if (r == 0 && check_pair(&j) == 0 &&
-			    place(&j) == 0 && check_clone(&j) == 0 &&
-			    truncate_dest(&j) == 0) {
+			    place(&j) == 0 && resume(&j) == 0 &&
+			    check_clone(&j) == 0 && truncate_dest(&j) == 0) {
 				plan(&j);
 				rval = run(&j);
 				if (rval == 0)
 					rval = finish(&j);
 				if (bytes != NULL)
-					*bytes = j.res.bytes;
+					*bytes = j.res.bytes + j.res.resumed;
 			}
 			rval = close_dest(&j, rval);
 		}

@@ -15,7 +15,8 @@
 /*
  * Copy src to dst ("-": the standard streams) as o says.  Returns 0, or 1
  * after a diagnosed error.  *bytes, when not NULL, receives the bytes
- * copied, and is left alone when the copy never started (dd's report).
+ * copied (with --resume, those DEST held already too), and is left alone
+ * when the copy never started (dd's report).
  */
 int	job_copy(const char *src, const char *dst, const struct options *o,
 	    uint64_t *bytes);

@@ -24,6 +24,7 @@
 #include "job.h"
 #include "options.h"
 #include "quote.h"
+#include "resume.h"
 #include "tree.h"
 #include "xio.h"
 
@@ -123,6 +124,7 @@ help(void)
 "      --nocache           drop copied pages from the page cache\n"
 "      --verify            read both files back and compare them\n"
 "      --atomic            build DEST beside it and rename it into place\n"
+"      --resume[=strict]   continue an interrupted copy (strict: or fail)\n"
 "  -B, --buffer-size=SIZE  read/write buffer and splice chunk size\n"
 "  -h, --help              display this help and exit\n"
 "      --version           output version information and exit\n"
@@ -261,6 +263,7 @@ cp_main(struct options *o)
 	char **ops = o->ops;
 	const char *dir;
 	struct tree *t;
+	char msg[512];
 	int i, n = o->nops, rval = 0;
 
 	if (o->clobber == CLOBBER_ASK) {
@@ -275,6 +278,9 @@ cp_main(struct options *o)
 	}
 
 	refuse_ranges(o, ops, o->target != NULL || n < 2 ? n : n - 1);
+	if (o->resume && resume_check_sources(ops, o->target != NULL ||
+	    n < 2 ? n : n - 1, msg, sizeof(msg)) == -1)
+		usage_error("%s", msg);
 	if (o->parents && o->target == NULL && n > 0 && (n < 2 ||
 	    o->no_target || !is_dir(ops[n - 1])))
 		usage_error("with --parents, the destination must be a "

@@ -24,7 +24,7 @@ enum {
 	OPT_REFLINK, OPT_METHOD, OPT_FSYNC, OPT_DIRECT, OPT_NOCACHE,
 	OPT_VERIFY, OPT_ATOMIC, OPT_VERSION, OPT_NO_DEREF, OPT_COPY_CONTENTS,
 	OPT_NO_PRESERVE, OPT_PARENTS, OPT_BACKUP, OPT_REMOVE_DEST,
-	OPT_STRIP_SLASHES, OPT_ATTR_ONLY, OPT_LINK, OPT_UPDATE
+	OPT_STRIP_SLASHES, OPT_ATTR_ONLY, OPT_LINK, OPT_UPDATE, OPT_RESUME
 };
 
 static const struct option longopts[] = {
@@ -53,6 +53,7 @@ static const struct option longopts[] = {
 	{ "nocache",		no_argument,		NULL, OPT_NOCACHE },
 	{ "verify",		no_argument,		NULL, OPT_VERIFY },
 	{ "atomic",		no_argument,		NULL, OPT_ATOMIC },
+	{ "resume",		optional_argument,	NULL, OPT_RESUME },
 	{ "buffer-size",	required_argument,	NULL, 'B' },
 	{ "recursive",		no_argument,		NULL, 'r' },
 	{ "archive",		no_argument,		NULL, 'a' },
@@ -213,6 +214,39 @@ parse_update(const char *arg, struct options *o, char *err, size_t len)
 	else
 		return options_error(err, len,
 		    "invalid argument '%s' for --update", arg);
+	return 0;
+}
+
+/* --resume[=strict]. */
+static int
+parse_resume(const char *arg, struct options *o, char *err, size_t len)
+{
+	if (arg != NULL && strcmp(arg, "strict") != 0)
+		return options_error(err, len,
+		    "invalid argument '%s' for --resume", arg);
+	o->resume = true;
+	o->resume_strict = arg != NULL;
+	return 0;
+}
+
+/*
+ * --resume continues the range a copy was writing into DEST: an --atomic
+ * copy leaves no partial DEST, --append has no fixed place in DEST, and
+ * dd's operands are dd's alone.
+ */
+static int
+check_resume(const struct options *o, char *err, size_t len)
+{
+	if (o->atomic)
+		return options_error(err, len, "--resume cannot be used with "
+		    "--atomic: an interrupted --atomic copy leaves nothing "
+		    "to resume");
+	if (o->append)
+		return options_error(err, len,
+		    "--resume and --append cannot be used together");
+	if (o->dd.on)
+		return options_error(err, len,
+		    "--resume cannot be used with dd operands");
 	return 0;
 }
 
@@ -416,6 +450,8 @@ apply_option(int c, int idx, int argc, char **argv, struct options *o,
 		return parse_preserve(optarg, false, o, err, len);
 	case OPT_UPDATE:
 		return parse_update(optarg, o, err, len);
+	case OPT_RESUME:
+		return parse_resume(optarg, o, err, len);
 	case OPT_BACKUP:
 		o->backup = true;
 		o->backup_control = optarg;
@@ -529,5 +565,7 @@ options_parse(int argc, char **argv, struct options *o, char *err,
 		return options_error(err, len,
 		    "--atomic cannot be used with --seek, "
 		    "--append or --no-truncate");
+	if (o->resume)
+		return check_resume(o, err, len);
 	return 0;
 }

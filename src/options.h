@@ -55,6 +55,7 @@ struct options {
 	bool			 progress;
 	bool			 fsync, fdatasync;
 	bool			 direct, nocache, verify, atomic;
+	bool			 resume, resume_strict;	/* --resume[=strict] */
 	unsigned		 preserve;	/* PRESERVE_* bits */
 	unsigned		 preserve_asked; /* named in --preserve=LIST */
 	unsigned		 preserve_refused; /* named in --no-preserve */

@@ -50,6 +50,12 @@ report_copy(FILE *fp, const char *src, const char *dst,
 	const struct method_acct *a;
 	int m, nused = 0, nleft = 0;
 
+	if (r->resumed > 0 && r->bytes == 0 && r->err == 0) {
+		fprintf(fp, "%s: %s -> %s: complete already (%" PRIu64
+		    " bytes): nothing to copy\n", getprogname(), quote(src),
+		    quote(dst), r->resumed);
+		return;
+	}
 	for (m = 0; m < M_COUNT; m++) {
 		if (r->m[m].bytes > 0)
 			nused++;
@@ -100,6 +106,8 @@ report_copy(FILE *fp, const char *src, const char *dst,
 		}
 		fputc(')', fp);
 	}
+	if (r->resumed > 0)
+		fprintf(fp, ", resumed at %jd", (intmax_t)r->out_start);
 	if (r->err != 0)
 		fprintf(fp, ", failed: %s", strerror(r->err));
 	fputc('\n', fp);

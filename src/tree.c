@@ -30,6 +30,7 @@
 #include "pool.h"
 #include "quote.h"
 #include "report.h"
+#include "resume.h"
 #include "scan.h"
 #include "tree.h"
 #include "xio.h"
@@ -478,8 +479,12 @@ copy_file(struct tree *t, struct node *e)
 		return rc;
 	}
 
-	rc = job_run_watched(&e->src, &e->dst, o, t->scan != NULL ? &w : NULL,
-	    &bytes);
+	if (resume_done(&e->src, &e->dst, &e->st, o)) {
+		rc = 0;		/* --resume: copied already */
+		bytes = (uint64_t)e->st.st_size;
+	} else
+		rc = job_run_watched(&e->src, &e->dst, o, t->scan != NULL ?
+		    &w : NULL, &bytes);
 	pthread_mutex_lock(&t->lock);
 	t->files_done++;
 	t->bytes_done += bytes;
