@@ -318,6 +318,29 @@ tmux_wait() {
 
 # ----------------------------------------------------------- zsh and fish
 
+# tmux_zsh: `zsh -f` in a detached tmux session, with compinit loading
+# _kcp from completions/zsh; as tmux_bash.
+tmux_zsh() {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	command -v tmux >/dev/null || skip "tmux is not installed"
+	TMUX_SOCKET=$BATS_TEST_TMPDIR/tmux.sock
+	tmux -S "$TMUX_SOCKET" -f /dev/null new-session -d -x 120 -y 20 \
+	    "env -i PATH=/usr/bin:/bin TERM=xterm HOME=$BATS_TEST_TMPDIR zsh -f" ||
+	    skip "tmux cannot start a session here"
+	tmux_keys "fpath=('$COMPLETIONS/zsh' \$fpath); autoload -Uz compinit; compinit -u -D; PS1='prompt\$ '" Enter
+	tmux_wait '^prompt\$$'
+}
+
+@test "zsh in tmux: TAB completes an option and a dd operand" {
+	tmux_zsh
+	tmux_keys "kcp --spa" Tab
+	tmux_wait '^prompt\$ kcp --sparse=$'
+	tmux_keys "al" Tab "x"
+	tmux_wait '^prompt\$ kcp --sparse=always x$'
+	tmux_keys C-u "kcp -l 4M if=x st" Tab
+	tmux_wait '^prompt\$ kcp -l 4M if=x status=$'
+}
+
 @test "zsh: _kcp parses (zsh -n)" {
 	command -v zsh >/dev/null || skip "zsh is not installed"
 	run -0 zsh -n "$COMPLETIONS/zsh/_kcp"
