@@ -283,11 +283,12 @@ tmux_bash() {
 	command -v tmux >/dev/null || skip "tmux is not installed"
 	TMUX_SOCKET=$BATS_TEST_TMPDIR/tmux.sock
 	tmux -S "$TMUX_SOCKET" -f /dev/null new-session -d -x 120 -y 20 \
-	    "env -i PATH=/usr/bin:/bin TERM=xterm HOME=$BATS_TEST_TMPDIR PS1='prompt\$ ' bash --norc --noprofile" ||
+	    "env -i PATH=/usr/bin:/bin TERM=xterm HOME=$BATS_TEST_TMPDIR bash --norc --noprofile" ||
 	    skip "tmux cannot start a session here"
+	# The prompt shows once the file is sourced: keys typed before would
+	# be echoed by the terminal ahead of it.
+	tmux_keys ". '$BASH_COMPLETION'; PS1='prompt\$ '" Enter
 	tmux_wait '^prompt\$$'
-	# bash reads what follows only once the file is sourced.
-	tmux_keys ". '$BASH_COMPLETION'" Enter
 }
 
 tmux_keys() {
