@@ -10,13 +10,17 @@
   measure.py mkdata PATH SIZE    a file of incompressible bytes
   measure.py mksparse PATH APPARENT DATA ISLANDS
   measure.py mkfiles DIR COUNT SIZE
+  measure.py mktree DIR DIRS FILES SIZE   FILES files of SIZE in DIRS directories
   measure.py summary RESULTS     the closing checks of a run
 
 CMD is one string.  Words are split as by a shell (shlex); a word starting
 with `<`, `>` or `>>` is a redirection done here (`>/dev/tcp/HOST/PORT`
 connects a TCP socket, as bash does); a word with `*` is a glob expanded
-here.  A CMD starting with `sh:` runs through `bash -c` (its peak RSS is
-then the shell's and is not shown).  The tool is executed directly, through
+here; a word `|` makes a pipeline, whose stages are started here, each
+through GNU time (CPU: the sum of the stages; peak RSS: the largest
+stage's, as GNU time reports for a tool that forks; system calls: the sum;
+it fails if any stage fails).  A CMD starting with `sh:` runs through
+`bash -c` (its peak RSS is then the shell's and is not shown).  The tool is executed directly, through
 GNU time only, because a process's ru_maxrss includes the memory of
 whatever process it was exec'd from (Python, bash): GNU time (~1 MiB) is
 the only launcher small enough not to mask a small tool's own peak.
@@ -220,19 +224,25 @@ class Cmd:
         self.append = False
         if self.shell:
             self.argv = ['bash', '-c', text[3:]]
+            self.stages = [self.argv]
             return
-        self.argv = []
+        self.stages = [[]]
         for w in shlex.split(text):
-            if w.startswith('>>'):
+            if w == '|':
+                self.stages.append([])
+            elif w.startswith('>>'):
                 self.stdout, self.append = w[2:], True
             elif w.startswith('>'):
                 self.stdout = w[1:]
             elif w.startswith('<'):
                 self.stdin = w[1:]
             elif '*' in w:
-                self.argv += sorted(glob.glob(w)) or [w]
+                self.stages[-1] += sorted(glob.glob(w)) or [w]
             else:
-                self.argv.append(w)
+                self.stages[-1].append(w)
+        if not all(self.stages):
+            raise ValueError('empty pipeline stage in %r' % text)
+        self.argv = self.stages[0]
         if self.stdout and self.stdout.startswith('/dev/tcp/'):
             host, port = self.stdout.split('/')[3:5]
             self.tcp, self.stdout = (host, int(port)), None
@@ -244,7 +254,7 @@ class Cmd:
 
 class Run:
     ok = True
-    wall = cpu = rss = None
+    wall = cpu = rss = strace = None
     err = ''
     sunk = None
 
@@ -253,6 +263,8 @@ def run_once(cmd, opt, mode, tmp):
     """One run of cmd; mode 'time' (measured) or 'strace' (counted)."""
     if opt.setup:
         sh(opt.setup)
+    if opt.tool_setup and cmd.label in opt.tool_setup:
+        sh(opt.tool_setup[cmd.label])
     res = Run()
     kids, close_after = [], []
     recv = None
@@ -292,54 +304,77 @@ def run_once(cmd, opt, mode, tmp):
         errfd = os.open(errpath, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         close_after.append(errfd)
 
-        argv = cmd.argv
-        rssfile = os.path.join(tmp, 'rss')
-        if mode == 'time' and GNU_TIME:
-            argv = [GNU_TIME, '-f', '%M', '-o', rssfile] + argv
-        elif mode == 'strace':
-            argv = [STRACE, '-f', '-c', '-o', os.path.join(tmp, 'strace'), '--'] + argv
-        path = shutil.which(argv[0]) or argv[0]
-        fa = [(os.POSIX_SPAWN_DUP2, stdin, 0), (os.POSIX_SPAWN_DUP2, stdout, 1),
-              (os.POSIX_SPAWN_DUP2, errfd, 2)]
+        # the stages of the pipeline (one for most tools), each through
+        # GNU time (timed runs) or strace (the counting run)
+        n = len(cmd.stages)
+        spawn = []
+        for i, argv in enumerate(cmd.stages):
+            if mode == 'time' and GNU_TIME:
+                argv = [GNU_TIME, '-f', '%M', '-o', os.path.join(tmp, 'rss.%d' % i)] + argv
+            elif mode == 'strace':
+                argv = [STRACE, '-f', '-c', '-o', os.path.join(tmp, 'strace.%d' % i),
+                        '--'] + argv
+            spawn.append((shutil.which(argv[0]) or argv[0], argv))
+        links = [os.pipe() for _ in range(n - 1)]    # (r, w) between stages
+        for r, w in links:
+            close_after += [r, w]
         signal.signal(signal.SIGALRM, on_alarm)
         signal.alarm(opt.timeout)
+        pids = []
         t0 = time.perf_counter()
-        pid = os.posix_spawn(path, argv, ENV, file_actions=fa,
-                             setsigdef=(signal.SIGPIPE,), setpgroup=0)
+        for i, (path, argv) in enumerate(spawn):
+            fin = stdin if i == 0 else links[i - 1][0]
+            fout = stdout if i == n - 1 else links[i][1]
+            fa = [(os.POSIX_SPAWN_DUP2, fin, 0), (os.POSIX_SPAWN_DUP2, fout, 1),
+                  (os.POSIX_SPAWN_DUP2, errfd, 2)]
+            pids.append(os.posix_spawn(path, argv, ENV, file_actions=fa,
+                                       setsigdef=(signal.SIGPIPE,),
+                                       setpgroup=pids[0] if pids else 0))
         for fd in close_after:
             os.close(fd)
         close_after = []
+        waited = {}
         try:
-            _, status, ru = os.wait4(pid, 0)
+            for pid in pids:
+                _, status, ru = os.wait4(pid, 0)
+                waited[pid] = (status, ru)
             for k in kids:
                 os.waitpid(k, 0)
             if recv:
                 os.waitpid(recv, 0)
                 recv = None
             t1 = time.perf_counter()
-        except Timeout:
-            os.killpg(pid, signal.SIGKILL)
-            os.wait4(pid, 0)
+        except BaseException as e:           # timeout or ^C: leave no tool running
+            os.killpg(pids[0], signal.SIGKILL)
+            for pid in pids:
+                if pid not in waited:
+                    os.wait4(pid, 0)
+            if not isinstance(e, Timeout):
+                raise
             res.ok, res.err = False, 'timed out after %d s' % opt.timeout
             return res
-        except BaseException:                # ^C: leave no tool running
-            os.killpg(pid, signal.SIGKILL)
-            os.wait4(pid, 0)
-            raise
         finally:
             signal.alarm(0)
         kids = []
         res.wall = t1 - t0
-        res.cpu = ru.ru_utime + ru.ru_stime
-        code = os.waitstatus_to_exitcode(status)
-        if code != 0:
-            res.ok = False
-            with open(errpath, errors='replace') as f:
-                msg = f.read().strip().splitlines()
-            res.err = 'exit %d%s' % (code, (': ' + msg[-1]) if msg else '')
+        res.cpu = sum(ru.ru_utime + ru.ru_stime for _, ru in waited.values())
+        for pid in pids:
+            code = os.waitstatus_to_exitcode(waited[pid][0])
+            if code != 0:
+                res.ok = False
+                with open(errpath, errors='replace') as f:
+                    msg = f.read().strip().splitlines()
+                res.err = 'exit %d%s' % (code, (': ' + msg[-1]) if msg else '')
+                break
         if mode == 'time' and GNU_TIME and not cmd.shell:
-            with open(rssfile) as f:
-                res.rss = int(f.read().split()[-1])
+            rss = []
+            for i in range(n):
+                with open(os.path.join(tmp, 'rss.%d' % i)) as f:
+                    rss.append(int(f.read().split()[-1]))
+            res.rss = max(rss)
+        if mode == 'strace' and res.ok:
+            res.strace = merge_strace([parse_strace(os.path.join(tmp, 'strace.%d' % i))
+                                       for i in range(n)])
         if opt.sink and os.path.exists(countfile):
             with open(countfile) as f:
                 res.sunk = int(f.read())
@@ -371,6 +406,19 @@ def parse_strace(path):
             else:
                 errs = int(p[4]) if len(p) == 6 else 0
                 calls[p[-1]] = (int(p[3]), errs)
+    return total, calls
+
+
+def merge_strace(counts):
+    """The (total, calls) of several strace -c runs, added up."""
+    total, calls = 0, {}
+    for t, c in counts:
+        if t is None:
+            return None, {}
+        total += t
+        for name, (k, errs) in c.items():
+            k0, e0 = calls.get(name, (0, 0))
+            calls[name] = (k0 + k, e0 + errs)
     return total, calls
 
 
@@ -408,13 +456,20 @@ def value(row, metric, opt):
 
 def check_target(spec, rows, opt):
     """'ROW METRIC <= FACTOR REF': REF a label, 'best' (best peer),
-    or 'base' with FACTOR '+KiB' (RSS of /bin/true plus KiB)."""
+    'base' with FACTOR '+KiB' (RSS of /bin/true plus KiB), or 'abs' with
+    FACTOR a peak RSS in KiB."""
     name, metric, op, factor, ref = spec.split()
     assert op == '<='
     by = {r.label: r for r in rows}
     if name not in by or by[name].fail:
         return None
     v = value(by[name], metric, opt)
+    if ref == 'abs':
+        assert metric == 'rss'
+        if v is None:
+            return None
+        return (v <= float(factor), '%s peak RSS %.1f MiB (target <= %.1f MiB)'
+                % (name, v / 1024, float(factor) / 1024))
     if ref == 'base':
         if opt.base_rss is None or v is None:
             return None
@@ -463,29 +518,45 @@ def scenario(opt):
         return res
 
     live = lambda: [r for r in rows if not r.fail]
-    warm = [one(r, 'time').wall or 0 for r in live()]  # warm-up round
+    warm = {r.label: one(r, 'time').wall or 0 for r in live()}  # warm-up round
     # short runs are noisy and cheap: more rounds, up to 5x, ~0.5 s a tool
     rounds = opt.reps
-    if warm and 0 < max(warm) < 0.1:
-        rounds = min(5 * opt.reps, max(opt.reps, int(0.5 / max(warm))))
+    top = max(warm.values(), default=0)
+    if 0 < top < 0.1:
+        rounds = min(5 * opt.reps, max(opt.reps, int(0.5 / top)))
     opt.rounds = rounds
-    for _ in range(rounds):                            # interleaved rounds
-        for r in live():
+    # --per-tool-rounds: a tool whose own warm-up took under 0.1 s gets more
+    # rounds in the same way, run after the common ones and interleaved
+    # with the other such tools only
+    want = {}
+    for r in live():
+        w = warm.get(r.label, 0)
+        want[r.label] = rounds
+        if opt.per_tool_rounds and 0 < w < 0.1:
+            want[r.label] = max(rounds, min(5 * opt.reps, int(0.5 / w)))
+    k = 0
+    while True:                                        # interleaved rounds
+        todo = [r for r in live() if k < want[r.label]]
+        if not todo:
+            break
+        for r in todo:
             res = one(r, 'time')
             if res.ok and not r.fail:
                 r.walls.append(res.wall)
                 r.cpus.append(res.cpu)
                 if res.rss is not None:
                     r.rsss.append(res.rss)
+        k += 1
     for r in live():                                   # untimed counting run
         if STRACE:
             res = run_once(r.cmd, opt, 'strace', tmp)
-            if res.ok:
-                r.sys_total, r.sys_calls = parse_strace(os.path.join(tmp, 'strace'))
+            if res.ok and res.strace:
+                r.sys_total, r.sys_calls = res.strace
         else:
             run_once(r.cmd, opt, 'plain', tmp)
-        if opt.check:
-            c = subprocess.run(['bash', '-c', opt.check], env=ENV,
+        check = opt.tool_check.get(r.label, opt.check)
+        if check:
+            c = subprocess.run(['bash', '-c', check], env=ENV,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             r.check = c.returncode == 0
         if opt.extra:
@@ -505,7 +576,12 @@ def scenario(opt):
     if opt.extra:
         hdr.append(opt.extra_name)
     print('### %s\n' % opt.title)
-    print('%d rounds.\n' % opt.rounds)
+    more = {}
+    for r in rows:
+        if r.walls and len(r.walls) != opt.rounds:
+            more.setdefault(len(r.walls), []).append(r.label)
+    print('%d rounds%s.\n' % (opt.rounds, ''.join(
+        '; %s: %d' % (', '.join(v), n) for n, v in sorted(more.items()))))
     print('| ' + ' | '.join(hdr) + ' |')
     print('|' + '|'.join(['---'] + ['---:'] * (len(hdr) - 1)) + '|')
     for r in rows:
@@ -535,7 +611,7 @@ def scenario(opt):
     lim = []
     if opt.setup and (opt.limit_write or opt.limit_read):
         sh(opt.setup)                       # the last output goes: room for the zeros
-    if opt.memcpy_bw:
+    if opt.memcpy_bw and opt.bytes:
         lim.append('memcpy of %s %s' % (fmt_size(opt.bytes), fmt_t(opt.bytes / opt.memcpy_bw)))
     for d in opt.limit_write or []:
         try:
@@ -575,7 +651,10 @@ def scenario(opt):
 
     # ---- the targets
     specs = list(opt.target or [])
-    if opt.base_rss is not None:
+    if opt.rss_limit is not None:
+        specs += ['%s rss <= %d abs' % (r.label, opt.rss_limit) for r in rows
+                  if not r.peer and not r.cmd.shell]
+    elif opt.base_rss is not None:
         specs += ['%s rss <= +4096 base' % r.label for r in rows
                   if not r.peer and not r.cmd.shell]
     lines = []
@@ -678,7 +757,7 @@ def cmd_memcpy(size):
 
 def cmd_baseline(tmp):
     class O:
-        setup = producer = sink = receiver = None
+        setup = tool_setup = producer = sink = receiver = None
         timeout = 60
     c = Cmd('true', 'true')
     rss = []
@@ -688,8 +767,8 @@ def cmd_baseline(tmp):
             rss.append(r.rss)
     calls = None
     if STRACE:
-        run_once(c, O, 'strace', tmp)
-        calls = parse_strace(os.path.join(tmp, 'strace'))[0]
+        r = run_once(c, O, 'strace', tmp)
+        calls = r.strace[0] if r.strace else None
     print('%s %s' % (min(rss) if rss else '-', calls if calls is not None else '-'))
 
 
@@ -721,6 +800,20 @@ def cmd_mkfiles(d, count, size):
     for k in range(count):
         with open(os.path.join(d, 'f%05d' % k), 'wb') as f:
             f.write(os.urandom(size))
+
+
+def cmd_mktree(d, ndirs, nfiles, size):
+    """NFILES files of SIZE random bytes (empty files for 0), spread evenly
+    over NDIRS directories d000, d001, ... under D."""
+    os.makedirs(d, exist_ok=True)
+    for k in range(nfiles):
+        sub = os.path.join(d, 'd%03d' % (k % ndirs))
+        if k < ndirs:
+            os.mkdir(sub)
+        fd = os.open(os.path.join(sub, 'f%06d' % k), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        if size:
+            os.write(fd, os.urandom(size))
+        os.close(fd)
 
 
 def cmd_summary(path):
@@ -766,6 +859,8 @@ def main():
         return cmd_mksparse(rest[0], *map(parse_size, rest[1:4]))
     if what == 'mkfiles':
         return cmd_mkfiles(rest[0], int(rest[1]), parse_size(rest[2]))
+    if what == 'mktree':
+        return cmd_mktree(rest[0], int(rest[1]), int(rest[2]), parse_size(rest[3]))
     if what == 'summary':
         return cmd_summary(rest[0])
     if what != 'scenario':
@@ -791,10 +886,23 @@ def main():
     p.add_argument('--limit-write', action='append', help='dir to write zeros into')
     p.add_argument('--limit-read', action='append', help='file to splice-read')
     p.add_argument('--target', action='append')
+    p.add_argument('--rss-limit', type=int, metavar='KIB',
+                   help="kcp rows' peak RSS target, in KiB, instead of "
+                   "/bin/true's plus 4 MiB")
+    p.add_argument('--tool-setup', nargs=2, action='append', metavar=('LABEL', 'CMD'),
+                   help='shell command before every run of the tool LABEL, '
+                   'after --setup (untimed)')
+    p.add_argument('--per-tool-rounds', action='store_true',
+                   help='more rounds for each tool whose warm-up run took '
+                   'under 0.1 s, not only when every tool is that fast')
+    p.add_argument('--tool-check', nargs=2, action='append', metavar=('LABEL', 'CMD'),
+                   help='the output check of the tool LABEL, instead of --check')
     p.add_argument('--results', help='append medians and targets (TSV) here')
     p.add_argument('--tool', nargs=2, action='append', metavar=('LABEL', 'CMD'),
                    required=True)
     opt = p.parse_args(rest)
+    opt.tool_setup = dict(opt.tool_setup or [])
+    opt.tool_check = dict(opt.tool_check or [])
     if opt.unit == 'GiB':
         opt.unit_name, opt.units = 'GiB', opt.bytes / GiB
     else:

@@ -9,10 +9,13 @@
 # expectation.  The failure cases use ext4 (TMPDIR when it is ext4, else a
 # loop image) and /dev/shm (tmpfs), which cannot share extents.  The
 # fault-injection tests need $FAULTINJ (make check builds and exports it).
+# Trees copied with kcp -a and kcp -r are checked file by file the same
+# way, and with helpers/treecmp.
 
 bats_require_minimum_version 1.5.0
 load helpers/test_helper
 load helpers/loopfs
+load helpers/oracle
 
 MiB=$((1024 * 1024))
 
@@ -304,6 +307,74 @@ t_always_empty() {
 	assert_size_zero d
 }
 
+# --- trees: every regular file of a tree is cloned -----------------------------
+
+# The regular files of the test tree and their sizes: four files of about
+# 1 MiB, two of them with a tail that is not a whole block.
+TREE_FILES=(d1/f1 d1/f2 d2/f3 d2/e/f4)
+TREE_SIZES=("$MiB" $((MiB + 100)) "$MiB" $((MiB + 1)))
+
+# mk_tree DIR: the test tree, in nested directories, with a symbolic link.
+mk_tree() {
+	local i
+	mkdir -p "$1/d1" "$1/d2/e"
+	for i in "${!TREE_FILES[@]}"; do
+		mkdata "${TREE_SIZES[$i]}" "$1/${TREE_FILES[$i]}"
+	done
+	ln -s d1/f1 "$1/link"
+}
+
+# tree_vlines OUT VIA: $stderr has exactly one -v line per regular file of
+# the tree copied from src to OUT, each with "via VIA" (a regular
+# expression), and no other copy line.
+tree_vlines() {
+	local out=$1 via=$2 i f
+	for i in "${!TREE_FILES[@]}"; do
+		f=${TREE_FILES[$i]}
+		grep -Eq "$(vline "src/$f" "$out/$f" "${TREE_SIZES[$i]}" "$via")" <<<"$stderr" ||
+		    fail "no '$via' line for src/$f in: $stderr"
+	done
+	assert_equal "$(grep -c ' bytes in ' <<<"$stderr")" "${#TREE_FILES[@]}"
+}
+
+# t_tree_clone OPTION: kcp OPTION -v (-a or -r) src dst clones every file:
+# each -v line says via reflink, each copy shares its extents, the data
+# are equal, the link is a link; -a also keeps the attributes.
+t_tree_clone() {
+	local how=$1 f
+	mk_tree src
+	run -0 --separate-stderr kcp "$how" -v src dst
+	assert_output ""
+	tree_vlines dst reflink
+	for f in "${TREE_FILES[@]}"; do
+		cmp "src/$f" "dst/$f"
+		assert_shared "dst/$f"
+	done
+	assert_equal "$(readlink dst/link)" d1/f1
+	if [ "$how" = -a ]; then
+		tree_same src dst
+	else
+		tree_same --no-times src dst
+	fi
+}
+
+# kcp -a --reflink=never shares nothing, in the copy or the source, and
+# uses neither reflink nor copy_file_range.
+t_tree_never() {
+	local f
+	mk_tree src
+	run -0 --separate-stderr kcp -a -v --reflink=never src dst
+	assert_output ""
+	tree_vlines dst '(sendfile|readwrite)'
+	refute_regex "$stderr" "reflink|copy_file_range"
+	for f in "${TREE_FILES[@]}"; do
+		cmp "src/$f" "dst/$f"
+		refute_shared "dst/$f"
+		refute_shared "src/$f"
+	done
+	tree_same src dst
+}
+
 # --- btrfs ------------------------------------------------------------------------
 
 @test "btrfs: kcp -v a b clones, says via reflink, extents shared" {
@@ -381,6 +452,21 @@ t_always_empty() {
 	t_always_empty
 }
 
+@test "btrfs: kcp -a clones every file of a tree, -v says via reflink, extents shared" {
+	on_fs btrfs
+	t_tree_clone -a
+}
+
+@test "btrfs: kcp -r clones every file of a tree" {
+	on_fs btrfs
+	t_tree_clone -r
+}
+
+@test "btrfs: kcp -a --reflink=never copies a tree sharing nothing" {
+	on_fs btrfs
+	t_tree_never
+}
+
 # --- XFS ----------------------------------------------------------------------------
 
 @test "xfs: kcp -v a b clones, says via reflink, extents shared" {
@@ -446,6 +532,21 @@ t_always_empty() {
 @test "xfs: --reflink=always with nothing to copy succeeds" {
 	on_fs xfs
 	t_always_empty
+}
+
+@test "xfs: kcp -a clones every file of a tree, -v says via reflink, extents shared" {
+	on_fs xfs
+	t_tree_clone -a
+}
+
+@test "xfs: kcp -r clones every file of a tree" {
+	on_fs xfs
+	t_tree_clone -r
+}
+
+@test "xfs: kcp -a --reflink=never copies a tree sharing nothing" {
+	on_fs xfs
+	t_tree_never
 }
 
 @test "btrfs to xfs: --reflink=always fails with EXDEV, no DEST left" {
