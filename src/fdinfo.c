@@ -17,9 +17,13 @@
 /* Standard descriptors that were closed when kcp started. */
 static bool	std_closed[3];
 
-/* fdinfo_get, with or without the ESPIPE probe of a regular file. */
+/*
+ * fdinfo_get, with or without the ESPIPE probe of a regular file, and
+ * with or without asking for the flags (own: kcp opened fd itself, without
+ * O_APPEND).
+ */
 static int
-classify(int fd, struct fdinfo *fi, bool probe)
+classify(int fd, struct fdinfo *fi, bool probe, bool own)
 {
 	uint64_t bytes;
 	int fl;
@@ -27,9 +31,13 @@ classify(int fd, struct fdinfo *fi, bool probe)
 	fi->fd = fd;
 	if (fstat(fd, &fi->st) == -1)
 		return -1;
-	if ((fl = fcntl(fd, F_GETFL)) == -1)
+	/* A file kcp opened itself has the flags it was given. */
+	if (own)
+		fi->append = false;
+	else if ((fl = fcntl(fd, F_GETFL)) == -1)
 		return -1;
-	fi->append = (fl & O_APPEND) != 0;
+	else
+		fi->append = (fl & O_APPEND) != 0;
 
 	switch (fi->st.st_mode & S_IFMT) {
 	case S_IFREG:
@@ -80,13 +88,19 @@ classify(int fd, struct fdinfo *fi, bool probe)
 int
 fdinfo_get(int fd, struct fdinfo *fi)
 {
-	return classify(fd, fi, true);
+	return classify(fd, fi, true, false);
+}
+
+int
+fdinfo_get_own(int fd, struct fdinfo *fi)
+{
+	return classify(fd, fi, true, true);
 }
 
 int
 fdinfo_get_new(int fd, struct fdinfo *fi)
 {
-	return classify(fd, fi, false);
+	return classify(fd, fi, false, true);
 }
 
 /*

@@ -31,7 +31,13 @@ struct fdinfo {
 /* Classify fd into fi with one fstat.  Returns 0, or -1 with errno set. */
 int		 fdinfo_get(int fd, struct fdinfo *fi);
 
-/* The same for a regular file kcp has just created: no stream probe. */
+/* The same for a file kcp opened itself, without O_APPEND: no F_GETFL. */
+int		 fdinfo_get_own(int fd, struct fdinfo *fi);
+
+/*
+ * The same for a regular file kcp has just created without O_APPEND: no
+ * stream probe, no look at its flags.
+ */
 int		 fdinfo_get_new(int fd, struct fdinfo *fi);
 
 /* The same file: same inode, or the same block device. */

@@ -134,7 +134,9 @@ keep_owner(const struct options *o, const struct stat *st,
 			*kept = owned_alike(st, d);
 		return 0;
 	}
-	if (own(d, st->st_uid, st->st_gid) == 0)
+	/* A new file often has the owner already: no call, no journal. */
+	if ((d->now != NULL && d->now->st_uid == st->st_uid &&
+	    d->now->st_gid == st->st_gid) || own(d, st->st_uid, st->st_gid) == 0)
 		return 0;
 	*kept = false;
 	/* Only a user may be refused giving a file away; root may not. */
@@ -198,7 +200,13 @@ finish_meta(const struct options *o, const struct stat *st,
 	if (!kept)
 		mode &= ~(mode_t)(S_ISUID | S_ISGID);
 	if (d->fd >= 0) {
-		if (fchmod(d->fd, mode) == -1)
+		/*
+		 * A new file often has the mode already: no call then (but
+		 * chown may have cleared set-ID bits since d->now was read).
+		 */
+		if ((d->now == NULL || (d->now->st_mode & 07777) != mode ||
+		    (mode & (S_ISUID | S_ISGID)) != 0) &&
+		    fchmod(d->fd, mode) == -1)
 			return fail("cannot preserve permissions of", d->shown);
 		/* After the mode: an access ACL sets the group bits. */
 		return copy_acls(s, d);

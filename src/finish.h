@@ -20,6 +20,7 @@ struct finish_side {
 	const char	*name;
 	const char	*shown;
 	bool		 link;		/* a symbolic link itself */
+	const struct stat *now;		/* its stat, when known, or NULL */
 };
 
 /*

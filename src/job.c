@@ -83,7 +83,7 @@ open_source(struct job *j)
 			    quote(j->src->shown));
 		return -1;
 	}
-	if (fdinfo_get(fd, &j->in) == -1) {
+	if ((j->src_std ? fdinfo_get : fdinfo_get_own)(fd, &j->in) == -1) {
 		warn("cannot stat %s", quote(j->src->shown));
 		return -1;
 	}
@@ -445,9 +445,9 @@ finish(struct job *j)
 {
 	const struct options *o = j->o;
 	struct finish_side s = { j->in.fd, j->src->dirfd, j->src->name,
-	    j->src->shown, false };
+	    j->src->shown, false, NULL };
 	struct finish_side d = { j->out.fd, j->dst->dirfd, j->dst->name,
-	    j->dst->shown, false };
+	    j->dst->shown, false, &j->out.st };
 	/* Attributes are a file's: not a stream's or a device's. */
 	bool attrs = o->preserve != 0 && !j->dst_std &&
 	    fdinfo_is_file(j->in.type);

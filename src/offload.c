@@ -389,6 +389,24 @@ direct_off(int fd)
 	return kcp_sys->fcntl(fd, F_SETFL, fl & ~O_DIRECT) == 0;
 }
 
+/*
+ * The read/write buffer: -B's size, or less for a regular SOURCE smaller
+ * than that (a tree of small files then costs no mapping of 1 MiB each),
+ * where --sparse=always does not need whole blocks of DEST.
+ */
+static size_t
+rw_size(const struct xfer *x)
+{
+	size_t small;
+
+	if (x->in_fi->type != FT_REG || x->zero_holes)
+		return x->bufsize;
+	/* One byte past the size sees the end in the same read. */
+	small = x->in_size > 0 ? ((size_t)x->in_size + 4096) / 4096 * 4096 :
+	    65536;
+	return small < x->bufsize ? small : x->bufsize;
+}
+
 enum step
 offload_readwrite(struct xfer *x)
 {
@@ -397,7 +415,7 @@ offload_readwrite(struct xfer *x)
 	bool sparse;
 
 	if (x->buf == NULL &&
-	    posix_memalign((void **)&x->buf, 4096, x->bufsize) != 0) {
+	    posix_memalign((void **)&x->buf, 4096, rw_size(x)) != 0) {
 		x->err = ENOMEM;
 		x->err_side = SIDE_UNKNOWN;
 		return STEP_ERROR;
@@ -405,9 +423,9 @@ offload_readwrite(struct xfer *x)
 	sparse = x->zero_holes && x->out_seek && x->out_fi->type == FT_REG;
 	while (x->left > 0) {
 		if (sparse)
-			n = sparse_read_blocks(x, x->bufsize);
+			n = sparse_read_blocks(x, rw_size(x));
 		else
-			n = xio_read(x->in, x->buf, want(x, x->bufsize),
+			n = xio_read(x->in, x->buf, want(x, rw_size(x)),
 			    x->in_seek ? x->in_pos : -1);
 		if (n < 0 && errno == EINVAL && direct_off(x->in))
 			continue;	/* an unaligned tail under O_DIRECT */

@@ -348,9 +348,9 @@ static int
 meta_by_name(struct tree *t, const struct node *e, bool link)
 {
 	struct finish_side s = { -1, e->src.dirfd, e->src.name, e->src.shown,
-	    link };
+	    link, NULL };
 	struct finish_side d = { -1, e->dst.dirfd, e->dst.name, e->dst.shown,
-	    link };
+	    link, NULL };
 	int rc;
 
 	rc = finish_meta(t->o, &e->st, &s, &d) == -1;
@@ -727,9 +727,9 @@ static int
 dir_meta(struct tree *t, const struct node *e, int dfd, bool made)
 {
 	struct finish_side s = { -1, e->src.dirfd, e->src.name, e->src.shown,
-	    false };
+	    false, NULL };
 	struct finish_side d = { dfd, e->dst.dirfd, e->dst.name, e->dst.shown,
-	    false };
+	    false, NULL };
 	int sfd, rc = 0;
 
 	if (made && !(t->o->preserve & PRESERVE_MODE) &&
