@@ -200,13 +200,7 @@ finish_meta(const struct options *o, const struct stat *st,
 	if (!kept)
 		mode &= ~(mode_t)(S_ISUID | S_ISGID);
 	if (d->fd >= 0) {
-		/*
-		 * A new file often has the mode already: no call then (but
-		 * chown may have cleared set-ID bits since d->now was read).
-		 */
-		if ((d->now == NULL || (d->now->st_mode & 07777) != mode ||
-		    (mode & (S_ISUID | S_ISGID)) != 0) &&
-		    fchmod(d->fd, mode) == -1)
+		if (fchmod(d->fd, mode) == -1)
 			return fail("cannot preserve permissions of", d->shown);
 		/* After the mode: an access ACL sets the group bits. */
 		return copy_acls(s, d);
