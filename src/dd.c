@@ -153,7 +153,8 @@ keep_existing(const struct dd_run *r)
 
 /*
  * dd truncates of= at seek= itself (O_TRUNC only without seek=), and
- * only complains where truncation means something.
+ * complains where truncation means something, but goes on: the copy may
+ * still be what was asked (an append-only file, say).
  */
 static int
 truncate_at_seek(struct dd_run *r, off_t size)
@@ -173,7 +174,7 @@ truncate_at_seek(struct dd_run *r, off_t size)
 	errno = e;
 	warn("failed to truncate to %jd bytes in output file %s",
 	    (intmax_t)size, quote(r->oname));
-	return -1;
+	return 0;
 }
 
 /* Returns 0, -1 after a message, or 1 to copy nothing (-n, -i). */

@@ -160,7 +160,8 @@ copy_block(struct dd_run *r, const char *buf, size_t n)
 	int64_t cbs = r->dd->cbs;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	/* dd stops at a failed write, counting no further. */
+	for (i = 0; i < n && !r->quit; i++) {
 		if (buf[i] == r->nl) {
 			for (; r->col < cbs; r->col++)
 				output_char(r, r->sp);
@@ -184,7 +185,7 @@ copy_unblock(struct dd_run *r, const char *buf, size_t n)
 {
 	size_t i = 0;
 
-	while (i < n) {
+	while (i < n && !r->quit) {
 		if (r->col++ >= r->dd->cbs) {
 			r->col = r->pending = 0;
 			output_char(r, r->nl);
