@@ -675,25 +675,32 @@ nocache_end(struct dd_run *r)
 }
 
 /*
- * Close if= and of= as dd does, a failure being the last word.  A
- * standard stream that was closed when kcp started fails here as in dd
- * (fdinfo_hold_std put /dev/null in its place).
+ * close(2) of if= or of=.  A standard stream that was closed when kcp
+ * started fails here with EBADF, as in dd (fdinfo_hold_std put /dev/null
+ * in its place).
  */
+static int
+close_file(int fd, bool std)
+{
+	if (std && fdinfo_std_closed(fd)) {
+		errno = EBADF;
+		return -1;
+	}
+	return close(fd);
+}
+
+/* Close if= and of= as dd does, a failure being the last word. */
 static int
 close_files(struct dd_run *r)
 {
-	if ((r->dd->in == NULL && fdinfo_std_closed(STDIN_FILENO) &&
-	    (errno = EBADF)) || close(r->ifd) == -1) {
+	if (close_file(r->ifd, r->dd->in == NULL) == -1) {
 		warn("closing input file %s", quote(r->iname));
 		return -1;
 	}
-	r->ifd = -1;
-	if ((r->dd->out == NULL && fdinfo_std_closed(STDOUT_FILENO) &&
-	    (errno = EBADF)) || close(r->ofd) == -1) {
+	if (close_file(r->ofd, r->dd->out == NULL) == -1) {
 		warn("closing output file %s", quote(r->oname));
 		return -1;
 	}
-	r->ofd = -1;
 	return 0;
 }
 

@@ -163,24 +163,18 @@ factor(const char *s, const char **end, uint64_t *v)
 }
 
 /*
- * A factor of a product, with dd's trailing B (bytes, not blocks): the
- * class as dd's grammar sees it, N_SUFFIX only when a product goes on.
+ * A factor of a product, standing alone between the 'x's, with dd's
+ * trailing B (bytes, not blocks) after a number or unit.
  */
 static int
-term(const char *s, uint64_t *v, bool *more)
+term(const char *s, uint64_t *v)
 {
 	const char *end = s;
 	int rc = factor(s, &end, v);
 
-	*more = false;
 	if ((rc & ~N_OVERFLOW) == N_SUFFIX && *end == 'B' && end > s &&
-	    end[-1] != 'B') {
-		end++;
-		if (*end == '\0')
-			rc &= N_OVERFLOW;
-	}
-	if ((rc & ~N_OVERFLOW) == N_SUFFIX && *end == 'x')
-		*more = true;
+	    end[-1] != 'B' && end[1] == '\0')
+		rc &= N_OVERFLOW;
 	return rc;
 }
 
@@ -229,8 +223,8 @@ dd_number(const char *s, int64_t *out, unsigned long *zeros)
 
 		if (x != NULL)
 			*x = '\0';
-		rc[k] = term(seg[k], &v[k], &more);
-		/* Standing alone, a factor before an 'x' must end clean. */
+		rc[k] = term(seg[k], &v[k]);
+		/* A factor before an 'x' must end clean to go on. */
 		more = x != NULL && (rc[k] & ~N_OVERFLOW) == N_OK;
 		if (more) {
 			rc[k] |= N_SUFFIX;
