@@ -91,6 +91,21 @@ setup() {
 	    "iflag=directory of=out"
 }
 
+@test "dd streams: iflag=nonblock on an empty pipe: EAGAIN is an error, as in dd" {
+	local prog rc
+	for prog in dd "$KCP"; do
+		rc=0
+		{ sleep 0.5; printf 12; } | env LD_PRELOAD="$FAKECLOCK" \
+		    FAKE_CLOCK_NS=1234567891 "$prog" iflag=nonblock of=out bs=4 \
+		    2>"err.${prog##*/}" || rc=$?
+		echo "$rc" >>"err.${prog##*/}"
+		sed -i -e 's/^kcp: /dd: /' -e 's/ copied, .*/ copied/' "err.${prog##*/}"
+	done
+	cmp err.dd err.kcp
+	assert_equal "$(head -1 err.kcp)" \
+	    "dd: error reading 'standard input': Resource temporarily unavailable"
+}
+
 @test "dd streams: read and write errors, with and without conv=noerror" {
 	require_faultinj
 	# dd reads and writes; kcp moves these blocks with copy_file_range
