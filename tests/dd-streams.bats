@@ -107,7 +107,7 @@ setup() {
 }
 
 @test "dd streams: read and write errors, with and without conv=noerror" {
-	require_faultinj
+	require_dd_faultinj
 	# dd reads and writes; kcp moves these blocks with copy_file_range
 	# or splice, which the rules fail first, so that kcp reads and
 	# writes the same block and meets the same error there.
@@ -147,7 +147,7 @@ setup() {
 }
 
 @test "dd streams: an offload call that fails for good in the middle of a block" {
-	require_faultinj
+	require_dd_faultinj
 	# copy_file_range moves 1500 bytes, then fails: dd's count is still
 	# one read of the block, and the error dd's when its write of the
 	# block stops at the same place.
