@@ -36,11 +36,60 @@ enum linking { LINKING_NONE, LINKING_HARD, LINKING_SYMBOLIC };
 enum dd_status { DD_STATUS_DEFAULT, DD_STATUS_NONE, DD_STATUS_NOXFER,
 	DD_STATUS_PROGRESS };
 
+/* dd's conv= symbols, and what some of them imply. */
+#define DD_C_ASCII	0x00001
+#define DD_C_EBCDIC	0x00002
+#define DD_C_IBM	0x00004
+#define DD_C_BLOCK	0x00008
+#define DD_C_UNBLOCK	0x00010
+#define DD_C_LCASE	0x00020
+#define DD_C_UCASE	0x00040
+#define DD_C_SWAB	0x00080
+#define DD_C_NOERROR	0x00100
+#define DD_C_NOTRUNC	0x00200
+#define DD_C_SYNC	0x00400
+#define DD_C_SPARSE	0x00800
+#define DD_C_EXCL	0x01000
+#define DD_C_NOCREAT	0x02000
+#define DD_C_FDATASYNC	0x04000
+#define DD_C_FSYNC	0x08000
+#define DD_C_TWOBUFS	0x10000	/* gather input into obs-sized writes */
+
+/* iflag= and oflag= symbols that are not open(2) flags. */
+#define DD_F_FULLBLOCK		0x01
+#define DD_F_NOCACHE		0x02
+#define DD_F_COUNT_BYTES	0x04
+#define DD_F_SKIP_BYTES		0x08
+#define DD_F_SEEK_BYTES		0x10
+
+/*
+ * A problem dd reports after its operands are read, without the --help
+ * hint, so that kcp.c's usage message does not fit it: dd_main says it.
+ */
+enum dd_fault { DD_FAULT_NONE, DD_FAULT_NUMBER, DD_FAULT_COMBINE };
+
 struct dd_options {
 	bool		 on;		/* operands were dd's key=value words */
 	const char	*in, *out;	/* if=, of= (NULL: standard streams) */
-	int64_t		 ibs, obs;
+	int64_t		 ibs, obs, cbs;
+	/* skip=, seek=, count= as records and bytes beyond them */
+	int64_t		 skip_records, skip_bytes;
+	int64_t		 seek_records, seek_bytes;
+	int64_t		 max_records, max_bytes;	/* INT64_MAX: no count= */
+	unsigned	 conv;		/* DD_C_* */
+	int		 iflags, oflags; /* open(2) flags of iflag=, oflag= */
+	unsigned	 ixflags, oxflags; /* DD_F_* */
 	enum dd_status	 status;
+	unsigned long	 zero_warnings;	/* "0x" products seen, to warn of */
+	bool		 append_warning; /* oflag=append without notrunc */
+	enum dd_fault	 fault;
+	const char	*fault_text;	/* the number, or the message */
+	int		 fault_errno;
+	/*
+	 * conv=excl, conv=nocreat, oflag=dsync again, for the cp-style
+	 * code that reads them (dest.c, job.c); dd mode itself uses conv
+	 * and oflags.
+	 */
 	bool		 excl, nocreat, dsync;
 };
 
