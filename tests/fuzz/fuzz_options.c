@@ -108,8 +108,7 @@ check_ok(const struct options *o, char **argv, int argc, const char *err)
 	    (o->target < argv[1] || o->target > argv[argc - 1] +
 	    strlen(argv[argc - 1])))
 		die("-t argument outside the words", 0, err);
-	if (o->dd.on && (o->dd.ibs <= 0 || o->dd.obs <= 0 ||
-	    o->dd.ibs > (1 << 30) || o->dd.obs > (1 << 30)))
+	if (o->dd.on && (o->dd.ibs <= 0 || o->dd.obs <= 0))
 		die("dd block size out of range", 0, err);
 	(void)dd_is_operands(o->nops, o->ops);
 }
