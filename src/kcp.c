@@ -131,8 +131,8 @@ help(void)
 "\n"
 "SIZE is digits with an optional suffix: K, M, G, T, P, E (powers of 1024,\n"
 "also KiB, MiB, ...) or KB, MB, GB, TB, PB, EB (powers of 1000).\n"
-"With dd's operands (if= of= bs= ibs= obs= skip= seek= count= conv= iflag=\n"
-"oflag= status=) kcp behaves as dd for that subset; see kcp(1).\n"
+"With dd's operands (if= of= bs= ibs= obs= cbs= skip= seek= count= conv=\n"
+"iflag= oflag= status= ...) kcp behaves as GNU dd; see kcp(1).\n"
 "SIGUSR1 prints a status line.  Exit status is 0 when every copy\n"
 "succeeded, 1 otherwise.\n", stdout);
 	exit(close_stdout());
