@@ -908,6 +908,13 @@ tree_copy(struct tree *t, const char *src, const char *dst)
 	t->root_dev = e.st.st_dev;
 	e.src.nofollow = !follows(t->o, true);
 	rval = copy_entry(t, &e);
+	/*
+	 * One operand is whole before the next starts: two trees merged
+	 * into one DEST write the same files, and the later must win, as in
+	 * order.
+	 */
+	if (t->pool != NULL)
+		pool_wait(t->pool);
 	if (t->many && rval == 0 && !S_ISDIR(e.st.st_mode) &&
 	    stat(dst, &st) == 0)
 		remember(&t->made, &st, NULL);
