@@ -91,6 +91,7 @@
 #include <limits.h>
 #include <linux/fs.h>
 #include <poll.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -480,8 +481,11 @@ struct verdict {
 	unsigned long	later;		/* runafter= rules due */
 };
 
-/* The shim is running a command: calls pass untouched. */
-static bool	busy;
+/* This thread is running a command: its calls pass untouched. */
+static __thread bool	busy;
+
+/* kcp's workers share the rules: one call at a time counts and decides. */
+static pthread_mutex_t	rules_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The path fd (AT_FDCWD: the working directory) was opened by, or false. */
 static bool
@@ -698,6 +702,7 @@ decide(const struct call *c)
 		v.quiet = true;
 		return v;
 	}
+	pthread_mutex_lock(&rules_lock);
 	for (i = 0; i < nrules; i++) {
 		r = &rules[i];
 		if (!matches(r, c))
@@ -750,6 +755,7 @@ decide(const struct call *c)
 			break;
 		}
 	}
+	pthread_mutex_unlock(&rules_lock);
 	return v;
 }
 
@@ -763,10 +769,13 @@ done(const struct call *c, ssize_t ret, const struct verdict *v)
 
 	if (v->quiet)
 		return ret;
-	if (ret > 0 && c->len > 0)
+	if (ret > 0 && c->len > 0) {
+		pthread_mutex_lock(&rules_lock);
 		for (i = 0; i < nrules; i++)
 			if (v->matched & (1UL << i))
 				rules[i].moved += (unsigned long long)ret;
+		pthread_mutex_unlock(&rules_lock);
+	}
 	if (logfd >= 0) {
 		put(line, sizeof(line), &n, "%s", c->fn);
 		if (c->kind == K_DATA)
