@@ -498,6 +498,20 @@ def check_target(spec, rows, opt):
                 factor))
 
 
+def round_ratio(r, peers, rounds):
+    """kcp rows: the median over the common rounds of the row's wall time
+    over the best peer's in the same round (a round runs every tool once,
+    so the machine's slow spells hit both sides of each ratio)."""
+    if r.peer or not peers:
+        return ''
+    vals = []
+    for k in range(min(rounds, len(r.walls))):
+        pw = [p.walls[k] for p in peers if k < len(p.walls)]
+        if pw and min(pw) > 0:
+            vals.append(r.walls[k] / min(pw))
+    return '%.2f' % statistics.median(vals) if vals else 'n/a'
+
+
 def scenario(opt):
     tmp = opt.tmp
     cmds = [Cmd(l, c) for l, c in opt.tool]
@@ -570,7 +584,7 @@ def scenario(opt):
     best = min(r.med('wall') for r in peers) if peers else None
     unit = opt.unit_name
     hdr = ['tool', 'wall (median)', 'wall (min)', 'CPU user+sys', 'syscalls/' + unit,
-           'peak RSS', 'wall / best peer']
+           'peak RSS', 'wall / best peer', 'per-round ratio']
     if opt.per:
         hdr.insert(2, 'wall per ' + opt.per_name)
     if opt.extra:
@@ -595,7 +609,8 @@ def scenario(opt):
         rss = r.med('rss')
         cells = [name, fmt_t(w), fmt_t(min(r.walls)), fmt_t(r.med('cpu')), fmt_n(sysv),
                  '%.1f MiB' % (rss / 1024) if rss is not None else '—',
-                 ('%.2f' % (w / best)) if best else 'n/a']
+                 ('%.2f' % (w / best)) if best else 'n/a',
+                 round_ratio(r, peers, opt.rounds)]
         if opt.per:
             cells.insert(2, '%.0f µs' % (w / opt.per * 1e6))
         if opt.extra:

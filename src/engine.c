@@ -16,10 +16,6 @@
 #include "xfer.h"
 #include "xio.h"
 
-/* Filesystems that cannot share extents: FICLONE would only say no. */
-#define EXT4_MAGIC	0xEF53
-#define TMPFS_MAGIC	0x01021994
-
 /* Drop copied pages every so often under --nocache. */
 #define DROP_EVERY	((uint64_t)32 << 20)
 
@@ -76,8 +72,8 @@ trace(const struct copy_opts *o, enum method m, int err, const char *why)
  * The filesystem type of fd, which lives on device dev, or 0.  Remembered
  * for the last device: copying many files into one directory asks once.
  */
-static long
-fs_type(int fd, dev_t dev)
+long
+xfer_fs_type(int fd, dev_t dev)
 {
 	static _Thread_local dev_t last_dev;
 	static _Thread_local long last_type = -1;
@@ -108,12 +104,13 @@ policy_reflink(const struct xfer *x, bool *hard)
 	if (o->sparse != SPARSE_AUTO)
 		return "--sparse=always/never asks for written blocks";
 	*hard = false;
-	ftype = fs_type(x->out, x->out_fi->st.st_dev);
+	/* ext4 and tmpfs cannot share extents: FICLONE would only say no. */
+	ftype = xfer_fs_type(x->out, x->out_fi->st.st_dev);
 	if (ftype == EXT4_MAGIC || ftype == TMPFS_MAGIC)
 		return "the filesystem cannot share extents";
 	/* btrfs subvolumes differ in st_dev yet can share extents. */
 	if (x->in_fi->st.st_dev != x->out_fi->st.st_dev &&
-	    fs_type(x->in, x->in_fi->st.st_dev) != ftype)
+	    xfer_fs_type(x->in, x->in_fi->st.st_dev) != ftype)
 		return "not on the same filesystem";
 	return NULL;
 }
@@ -282,8 +279,8 @@ xfer_run_ladder(struct xfer *x)
 }
 
 /* Serve a progress tick (also from xio, while a call is blocked). */
-static void
-tick(void *arg)
+void
+xfer_tick(void *arg)
 {
 	struct xfer *x = arg;
 
@@ -319,11 +316,12 @@ drop_cache(struct xfer *x, bool force)
 bool
 xfer_pause(struct xfer *x)
 {
-	if (xio_tick)
-		tick(x);
+	/* A part's ticks are served by the thread waiting for the parts. */
+	if (xio_tick && x->group == NULL)
+		xfer_tick(x);
 	drop_cache(x, false);
-	if (xio_stop) {
-		x->err = EINTR;
+	if (xio_stop || xfer_cancelled(x)) {
+		x->err = xio_stop ? EINTR : ECANCELED;
 		x->err_side = SIDE_UNKNOWN;
 		return true;
 	}
@@ -333,8 +331,7 @@ xfer_pause(struct xfer *x)
 bool
 xfer_account(struct xfer *x, uint64_t n)
 {
-	x->res->m[x->cur].bytes += n;
-	x->res->bytes += n;
+	xfer_count(x, x->cur, n);
 	return xfer_pause(x);
 }
 
@@ -478,7 +475,8 @@ xfer_move(struct xfer *x, const struct copy_req *req)
 {
 	const struct copy_opts *opts = x->opts;
 	struct copy_result *res = x->res;
-	int rc;
+	bool sparse;
+	int rc, parts;
 
 	if ((x->rungs = build_ladder(x)) == 0) {
 		x->err = EINVAL;
@@ -499,8 +497,12 @@ xfer_move(struct xfer *x, const struct copy_req *req)
 		res->no_method = false;
 		x->gone[M_REFLINK] = true;
 	}
-	if (opts->sparse != SPARSE_NEVER && likely_sparse(req->in) &&
-	    x->out_seek && req->out->type == FT_REG) {
+	sparse = opts->sparse != SPARSE_NEVER && likely_sparse(req->in) &&
+	    x->out_seek && req->out->type == FT_REG;
+	/* Parts set DEST's size themselves. */
+	if ((parts = parts_count(x)) > 1 && parts_mark(x))
+		return parts_copy(x, parts, sparse);
+	if (sparse) {
 		if (sparse_copy(x) == -1)
 			return -1;
 	} else if (xfer_run_ladder(x) == -1)
@@ -516,7 +518,7 @@ engine_copy(const struct copy_req *req, const struct copy_opts *opts,
 	int rc;
 
 	xfer_init(&x, req, opts, res);
-	xio_on_tick(tick, &x);
+	xio_on_tick(xfer_tick, &x);
 	rc = xfer_position(&x, req);
 	if (rc == 0 && !x.eof && x.left > 0) {
 		grow_pipe(req->in, x.bufsize);

@@ -40,6 +40,15 @@ struct copy_opts {
 	size_t			chunk;		/* cap per offload call, or 0 */
 	bool			nocache;	/* drop copied pages */
 	bool			direct;		/* O_DIRECT: readwrite only */
+	/*
+	 * -j: split one large regular file into up to this many parts
+	 * copied at once (0 or 1: one part); parts_auto: only where the
+	 * benchmark found parts faster; part_min: the least part (0: the
+	 * engine's choice).
+	 */
+	int			parts;
+	bool			parts_auto;
+	uint64_t		part_min;
 };
 
 /* Use the descriptor's own offset instead of an explicit one. */

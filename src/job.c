@@ -20,6 +20,7 @@
 #include "fdinfo.h"
 #include "finish.h"
 #include "job.h"
+#include "pool.h"
 #include "report.h"
 #include "quote.h"
 #include "resume.h"
@@ -355,6 +356,11 @@ plan(struct job *j)
 	j->copts.progress = progress_cb;
 	j->copts.progress_arg = j;
 	j->copts.nocache = o->nocache;
+	/* -j: one large file in parts, unless a pool's worker copies it. */
+	if (!pool_in_worker()) {
+		j->copts.parts = o->jobs > 0 ? o->jobs : pool_default_jobs();
+		j->copts.parts_auto = o->jobs == 0;
+	}
 	if (o->direct) {
 		j->copts.direct = true;
 		j->in_fl = try_direct(&j->in, j->src->shown, o->verbose);

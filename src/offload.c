@@ -284,8 +284,7 @@ ipipe_drain_rw(struct xfer *x, size_t n)
 		    x->out_seek ? x->out_pos : -1);
 		if (x->out_seek)
 			x->out_pos += (off_t)w;
-		x->res->m[M_READWRITE].bytes += w;
-		x->res->bytes += w;
+		xfer_count(x, M_READWRITE, w);
 		if (w < (size_t)r) {
 			x->err = errno;
 			x->err_side = SIDE_WRITE;

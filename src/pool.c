@@ -34,12 +34,22 @@ struct pool {
 	pthread_t	*threads;
 };
 
+/*
+ * Workers when -j does not say: as many as bench/run found fastest on
+ * the 2-core machine it was tuned on, never more than the CPUs online.
+ */
+#define JOBS_DEFAULT	4
+
+/* Set in the pool's threads: their copies are not split into parts. */
+static _Thread_local bool in_worker;
+
 static void *
 worker(void *arg)
 {
 	struct pool *p = arg;
 	struct work w;
 
+	in_worker = true;
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while (p->count == 0 && !p->closing)
@@ -141,4 +151,18 @@ pool_cpus(void)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return n > 0 ? (int)n : 1;
+}
+
+int
+pool_default_jobs(void)
+{
+	int cpus = pool_cpus();
+
+	return cpus < JOBS_DEFAULT ? cpus : JOBS_DEFAULT;
+}
+
+bool
+pool_in_worker(void)
+{
+	return in_worker;
 }

@@ -7,6 +7,8 @@
 #ifndef KCP_POOL_H
 #define KCP_POOL_H
 
+#include <stdbool.h>
+
 struct pool;
 
 /* Start n worker threads; NULL where none could be started. */
@@ -23,5 +25,11 @@ void		 pool_free(struct pool *p);
 
 /* The number of online CPUs, at least 1. */
 int		 pool_cpus(void);
+
+/* Jobs when -j does not say (kcp(1), Parallel copying). */
+int		 pool_default_jobs(void);
+
+/* Whether the calling thread is one of a pool's workers. */
+bool		 pool_in_worker(void);
 
 #endif

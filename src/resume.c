@@ -4,11 +4,15 @@
  * it skips reads back as the zeros SOURCE holds there.  So when the last
  * bytes DEST holds of the range equal SOURCE's at the same offsets, only
  * the rest needs copying, and the engine is simply given a shorter range.
- * DEST is only read here; it is not written until the copy itself.
+ * A copy in parts keeps that true by trimming DEST when it fails or is
+ * stopped; one killed before it could marks DEST (parts.h) and is copied
+ * again whole.  DEST is only read here (and that mark removed); it is not
+ * written until the copy itself.
  */
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parts.h"
 #include "quote.h"
 #include "resume.h"
 #include "xio.h"
@@ -200,6 +205,12 @@ resume_plan(struct copy_req *req, const struct options *o, bool truncating,
 		held = n;	/* a DEST kcp writes into the middle of */
 	if (held == 0)
 		return 0;
+	if (fgetxattr(req->out->fd, PARTS_XATTR, NULL, 0) >= 0) {
+		r = not_prefix(o, &p, "a copy in parts that was killed");
+		if (r == 0)
+			(void)fremovexattr(req->out->fd, PARTS_XATTR);
+		return r;
+	}
 	if ((p.out = reopen_readonly(req->out->fd)) == -1) {
 		warn("cannot resume %s: cannot read it back", quote(dst));
 		return -1;

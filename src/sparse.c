@@ -35,7 +35,7 @@ skip_hole(struct xfer *x, off_t data)
 		return xfer_fail(x, errno, SIDE_WRITE, M_READWRITE);
 	x->in_pos += len;
 	x->out_pos += len;
-	x->res->bytes += (uint64_t)len;
+	xfer_count(x, M_NONE, (uint64_t)len);
 	return 0;
 }
 

@@ -153,20 +153,6 @@ raise_nofile(void)
 	}
 }
 
-/*
- * Workers when -j does not say: as many as bench/run found fastest on
- * the 2-core machine it was tuned on, never more than the CPUs online.
- */
-#define JOBS_DEFAULT	4
-
-static int
-default_jobs(void)
-{
-	int cpus = pool_cpus();
-
-	return cpus < JOBS_DEFAULT ? cpus : JOBS_DEFAULT;
-}
-
 struct tree *
 tree_new(const struct options *o)
 {
@@ -179,7 +165,7 @@ tree_new(const struct options *o)
 	t->many = o->nops > (o->target != NULL ? 1 : 2);
 	pthread_mutex_init(&t->lock, NULL);
 	/* Workers only where there can be trees to copy. */
-	if (o->recursive && (jobs = o->jobs > 0 ? o->jobs : default_jobs()) > 1)
+	if (o->recursive && (jobs = o->jobs > 0 ? o->jobs : pool_default_jobs()) > 1)
 		t->pool = pool_new(jobs);
 	/* Only made directories and nodes need it (trees, --parents). */
 	if (o->recursive || o->parents) {

@@ -19,6 +19,12 @@ enum step {
 	STEP_ERROR	/* real error in x->err; report, never retry */
 };
 
+struct parts;
+
+/* Filesystems kcp's policies know by their statfs magic. */
+#define EXT4_MAGIC	0xEF53
+#define TMPFS_MAGIC	0x01021994
+
 /* A copy in progress: positions, what is left, and the account. */
 struct xfer {
 	int			 in, out;	/* the descriptors */
@@ -45,7 +51,34 @@ struct xfer {
 	enum method		 cur;		/* the method running */
 	off_t			 in_mark, out_mark;	/* --nocache: dropped */
 	uint64_t		 drop_at;		/* bytes at last drop */
+	struct parts		*group;		/* a part of one: parts.c */
 };
+
+/*
+ * parts.c: add n bytes moved by method m (M_NONE: a hole passed over) to
+ * x's account; the account of a part is read by the waiting thread.
+ */
+void		xfer_count(struct xfer *x, enum method m, uint64_t n);
+
+/* parts.c: whether another part failed, so this one must stop. */
+bool		xfer_cancelled(const struct xfer *x);
+
+/*
+ * parts.c: into how many parts x's range is split (1: not split), and
+ * the copy in n parts, each running the ladder (sparse: the hole walk)
+ * over its own range; 0 or -1 as xfer_run_ladder, DEST's size set.
+ */
+int		parts_count(const struct xfer *x);
+int		parts_copy(struct xfer *x, int n, bool sparse);
+
+/* parts.c: mark DEST as being copied in parts; false: do not split. */
+bool		parts_mark(const struct xfer *x);
+
+/* engine.c: serve a progress tick for x (void * for xio_on_tick). */
+void		xfer_tick(void *x);
+
+/* engine.c: the statfs magic of fd's filesystem (device dev), or 0. */
+long		xfer_fs_type(int fd, dev_t dev);
 
 /* engine.c: count n bytes moved by x->cur; true means stop now. */
 bool		xfer_account(struct xfer *x, uint64_t n);
