@@ -544,9 +544,6 @@ settle(struct options *o, const struct dd_nums *d, char *err, size_t len)
 	}
 	dd->append_warning = (dd->oflags & O_APPEND) &&
 	    !(dd->conv & DD_C_NOTRUNC);
-	dd->excl = (dd->conv & DD_C_EXCL) != 0;
-	dd->nocreat = (dd->conv & DD_C_NOCREAT) != 0;
-	dd->dsync = (dd->oflags & O_DSYNC) != 0;
 	return 0;
 }
 

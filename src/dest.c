@@ -100,7 +100,7 @@ dest_backup(const struct atname *dst, const struct options *o,
 	return rc;
 }
 
-/* -n and dd's conv=excl: only a new file will do. */
+/* -n: only a new file will do. */
 static int
 open_new(const struct atname *dst, int flags, mode_t mode,
     const struct options *o, bool *created)
@@ -108,7 +108,7 @@ open_new(const struct atname *dst, int flags, mode_t mode,
 	int fd;
 
 	fd = xio_openat(dst->dirfd, dst->name, flags | O_CREAT | O_EXCL, mode);
-	if (fd == -1 && errno == EEXIST && !o->dd.excl) {
+	if (fd == -1 && errno == EEXIST) {
 		if (is_dangling(dst)) {
 			warn_dangling(dst->shown);
 			return -1;
@@ -238,27 +238,25 @@ dest_open(const struct atname *dst, int flags, mode_t mode,
 	flags |= O_CLOEXEC | (dst->nofollow ? O_NOFOLLOW : 0);
 	if (trailing_slash(dst) == -1)
 		return -1;
-	if (o->clobber == CLOBBER_NO || o->dd.excl)
+	if (o->clobber == CLOBBER_NO)
 		return open_new(dst, flags, mode, o, created);
 	if ((fd = existing(dst, o, src, src_shown)) != 0)
 		return fd;
 
 	/* A new file is the common case: one call creates it. */
 	for (tries = 0; tries < TRIES; tries++) {
-		if (!o->dd.nocreat) {
-			fd = xio_openat(dst->dirfd, dst->name,
-			    flags | O_CREAT | O_EXCL, mode);
-			if (fd != -1) {
-				*created = true;
-				return fd;
-			}
-			if ((creating = errno != EEXIST))
-				break;
+		fd = xio_openat(dst->dirfd, dst->name, flags | O_CREAT | O_EXCL,
+		    mode);
+		if (fd != -1) {
+			*created = true;
+			return fd;
 		}
+		if ((creating = errno != EEXIST))
+			break;
 		fd = open_existing(dst, flags, o);
 		if (fd != -1)
 			return fd;
-		if (errno == ENOENT && !o->dd.nocreat) {
+		if (errno == ENOENT) {
 			if (fstatat(dst->dirfd, dst->name, &st,
 			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
 				warn_dangling(dst->shown);

@@ -104,7 +104,7 @@ open_dest(struct job *j)
 	mode_t mode;
 
 	/* Write-only, even for --verify: it reads DEST through a new open. */
-	flags = O_WRONLY | (o->dd.dsync ? O_DSYNC : 0);
+	flags = O_WRONLY;
 	mode = j->in.type == FT_REG && !(o->preserve_refused & PRESERVE_MODE) ?
 	    (j->in.st.st_mode & 0777) : 0666;
 	if (j->dst_std && o->atomic) {

@@ -85,12 +85,6 @@ struct dd_options {
 	enum dd_fault	 fault;
 	const char	*fault_text;	/* the number, or the message */
 	int		 fault_errno;
-	/*
-	 * conv=excl, conv=nocreat, oflag=dsync again, for the cp-style
-	 * code that reads them (dest.c, job.c); dd mode itself uses conv
-	 * and oflags.
-	 */
-	bool		 excl, nocreat, dsync;
 };
 
 struct options {
