@@ -35,6 +35,12 @@
 /* Part boundaries fall on multiples of this (pages, extents, blocks). */
 #define PART_ALIGN	((uint64_t)1 << 20)
 #define PARTS_MAX	16
+/*
+ * A part's thread blocks signals, so a stop request does not cut its call
+ * short as it would the main thread's: it is noticed between calls, which
+ * are kept this short.
+ */
+#define PART_CHUNK	((size_t)64 << 20)
 /* How often the waiting thread looks for a progress tick. */
 #define WAIT_NS		100000000L
 
@@ -397,6 +403,8 @@ parts_copy(struct xfer *x, int n, bool sparse)
 	g->user = x->opts;
 	g->opts = *x->opts;
 	g->opts.progress = NULL;
+	if (g->opts.chunk == 0 || g->opts.chunk > PART_CHUNK)
+		g->opts.chunk = PART_CHUNK;
 	if (g->user->trace != NULL) {
 		g->opts.trace = part_trace;
 		g->opts.trace_arg = g;

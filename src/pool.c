@@ -40,6 +40,19 @@ struct pool {
  */
 #define JOBS_DEFAULT	4
 
+/*
+ * Room in the queue for this many pieces of work a worker: enough that the
+ * walk seldom waits for a worker, and a worker seldom for the walk.
+ */
+#define QUEUE_PER_WORKER	32
+
+/*
+ * Sleeping workers are woken once this much work is queued (or the walk
+ * flushes, waits, or the queue is full), not for every piece: a wake-up
+ * is two system calls, as many as copying a small file's bytes.
+ */
+#define WAKE_AT			8
+
 /* Set in the pool's threads: their copies are not split into parts. */
 static _Thread_local bool in_worker;
 
@@ -60,7 +73,15 @@ worker(void *arg)
 		p->head = (p->head + 1) % p->cap;
 		p->count--;
 		p->running++;
-		pthread_cond_signal(&p->room);
+		/* More queued: the next sleeping worker takes it. */
+		if (p->count > 0)
+			pthread_cond_signal(&p->more);
+		/*
+		 * A walk waiting for room goes on once half the queue is
+		 * free, not at every piece taken (each wake-up costs calls).
+		 */
+		if (p->count <= p->cap / 2)
+			pthread_cond_signal(&p->room);
 		pthread_mutex_unlock(&p->lock);
 		w.fn(w.arg);
 		pthread_mutex_lock(&p->lock);
@@ -83,9 +104,10 @@ pool_new(int n)
 
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
 	    (p->threads = calloc((size_t)n, sizeof(*p->threads))) == NULL ||
-	    (p->queue = calloc((size_t)n * 2, sizeof(*p->queue))) == NULL)
+	    (p->queue = calloc((size_t)n * QUEUE_PER_WORKER,
+	    sizeof(*p->queue))) == NULL)
 		err(1, "out of memory");
-	p->cap = n * 2;
+	p->cap = n * QUEUE_PER_WORKER;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->more, NULL);
 	pthread_cond_init(&p->room, NULL);
@@ -108,11 +130,23 @@ void
 pool_submit(struct pool *p, void (*fn)(void *), void *arg)
 {
 	pthread_mutex_lock(&p->lock);
-	while (p->count == p->cap)
+	while (p->count == p->cap) {
+		pthread_cond_signal(&p->more);
 		pthread_cond_wait(&p->room, &p->lock);
+	}
 	p->queue[(p->head + p->count) % p->cap] = (struct work){ fn, arg };
 	p->count++;
-	pthread_cond_signal(&p->more);
+	if (p->count >= WAKE_AT)
+		pthread_cond_signal(&p->more);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+pool_flush(struct pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->count > 0)
+		pthread_cond_signal(&p->more);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -120,6 +154,8 @@ void
 pool_wait(struct pool *p)
 {
 	pthread_mutex_lock(&p->lock);
+	if (p->count > 0)
+		pthread_cond_signal(&p->more);
 	while (p->count > 0 || p->running > 0)
 		pthread_cond_wait(&p->idle, &p->lock);
 	pthread_mutex_unlock(&p->lock);

@@ -1,8 +1,8 @@
 /*
  * Workers that run copy jobs at once (-j): a fixed number of threads
- * taking work from a short queue.  The queue is bounded, so a tree walk
- * that feeds it never runs far ahead of the copies (memory stays bounded
- * by the depth of the tree, not by its size).
+ * taking work from a queue.  The queue is bounded (32 pieces a worker),
+ * so a tree walk that feeds it never runs far ahead of the copies (memory
+ * stays bounded by the depth of the tree, not by its size).
  */
 #ifndef KCP_POOL_H
 #define KCP_POOL_H
@@ -16,6 +16,9 @@ struct pool	*pool_new(int n);
 
 /* Hand fn(arg) to a worker, waiting while the queue is full. */
 void		 pool_submit(struct pool *p, void (*fn)(void *), void *arg);
+
+/* Wake a worker for what is queued (the walk ends a directory). */
+void		 pool_flush(struct pool *p);
 
 /* Wait until every piece of work handed so far is done. */
 void		 pool_wait(struct pool *p);

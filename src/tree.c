@@ -705,6 +705,8 @@ copy_children(struct tree *t, struct dirwait *w)
 		rval = 1;
 	}
 	(void)closedir(dir);
+	if (t->pool != NULL)
+		pool_flush(t->pool);
 	return rval;
 }
 
