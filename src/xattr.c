@@ -315,6 +315,38 @@ copy_default_acl(struct xctx *c, int src_fd, int dst_fd)
 	}
 }
 
+/*
+ * The common case, a source with no access ACL: its permissions are its
+ * mode, which the caller has set, so DEST only must not keep an access
+ * ACL of its own (one inherited from its directory's default ACL).  Two
+ * calls where perm_copy_fd makes five.  False when the source has an ACL,
+ * or says nothing of one (no ACLs on its filesystem): libacl's turn.
+ */
+static bool
+mode_only(struct xctx *c, int src_fd, int dst_fd, int *rc)
+{
+	char what[1024];
+	int e;
+
+	if (fgetxattr(src_fd, ACCESS_ACL_XATTR, NULL, 0) != -1 ||
+	    errno != ENODATA)
+		return false;
+	/*
+	 * After the caller's fchmod the ACL's mask holds the group bits, so
+	 * taking the ACL away leaves DEST with exactly the mode given.
+	 */
+	*rc = 0;
+	if (fremovexattr(dst_fd, ACCESS_ACL_XATTR) == -1 &&
+	    errno != ENODATA && !xattr_unsupported(errno)) {
+		e = errno;
+		(void)snprintf(what, sizeof(what),
+		    "preserving permissions for %s", quote(c->dst_name));
+		note(c, what, e);
+		*rc = -1;
+	}
+	return true;
+}
+
 int
 xattr_acl_copy_fd(int src_fd, const char *src_name, int dst_fd,
     const char *dst_name, xattr_error_fn fn, void *arg)
@@ -324,7 +356,8 @@ xattr_acl_copy_fd(int src_fd, const char *src_name, int dst_fd,
 	int rc;
 
 	ctx_init(&c, src_name, NULL, dst_name, NULL, fn, arg);
-	rc = perm_copy_fd(src_name, src_fd, dst_name, dst_fd, &c.ec);
+	if (!mode_only(&c, src_fd, dst_fd, &rc))
+		rc = perm_copy_fd(src_name, src_fd, dst_name, dst_fd, &c.ec);
 	if (rc == 0 && c.err == 0 && fstat(src_fd, &st) == 0 &&
 	    S_ISDIR(st.st_mode))
 		copy_default_acl(&c, src_fd, dst_fd);

@@ -342,11 +342,15 @@ test_acl_file(void)
 	(void)close(src);
 	(void)close(dst);
 
-	/* A source without an ACL takes away the one DEST has. */
+	/*
+	 * A source without an ACL takes away the one DEST has (given before
+	 * the caller's fchmod, as a directory's default ACL gives one).
+	 */
 	src = mkfile("a2.src");
 	dst = mkfile("a2.dst");
-	if (fchmod(src, 0640) == -1 || fchmod(dst, 0640) == -1 ||
-	    fsetxattr(dst, "system.posix_acl_access", acl, acl_len, 0) == -1)
+	if (fchmod(src, 0640) == -1 ||
+	    fsetxattr(dst, "system.posix_acl_access", acl, acl_len, 0) == -1 ||
+	    fchmod(dst, 0640) == -1)
 		bail_out("set up a2: %s", strerror(errno));
 	s.calls = 0;
 	rc = xattr_acl_copy_fd(src, "a2.src", dst, "a2.dst", record, &s);
