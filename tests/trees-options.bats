@@ -605,3 +605,21 @@ backup_case() {
 	[ "$(printf '%s\n' "$stderr" | grep -c " bytes in .* via readwrite")" = 8 ]
 	refute_regex "$stderr" "via (copy_file_range|sendfile|splice|reflink)"
 }
+
+@test "-a into a directory with a default ACL: files without an ACL get none, files with one keep theirs" {
+	command -v setfacl >/dev/null || skip "setfacl (acl) is not installed"
+	mkdir -p src/sub dst
+	mkd 100 src/plain
+	mkd 200 src/sub/plain
+	mkd 300 src/acl
+	chmod 0751 src/plain
+	chmod 0604 src/sub/plain
+	setfacl -m u:nobody:rw src/acl 2>/dev/null ||
+	    skip "no ACLs on this filesystem"
+	setfacl -d -m u:nobody:rwx dst
+	oracle -a src dst
+	oracle_same -- dst/src
+	# Without -a, the inherited ACL stays, as with cp.
+	oracle -r src dst2
+	oracle_same --no-times -- dst2
+}
