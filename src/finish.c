@@ -81,15 +81,18 @@ copy_xattrs(const struct options *o, const struct finish_side *s,
 	return r.failed ? -1 : 0;
 }
 
-/* With the mode: the ACLs of s onto d, where there are any. */
+/*
+ * With the mode: the ACLs of s onto d, where there are any (dir: both are
+ * directories, with default ACLs).
+ */
 static int
-copy_acls(const struct finish_side *s, const struct finish_side *d)
+copy_acls(const struct finish_side *s, const struct finish_side *d, bool dir)
 {
 	struct xattr_report r = { true, false };
 	char sp[PATH_MAX + 32], dp[PATH_MAX + 32];
 
 	if (s->fd >= 0 && d->fd >= 0)
-		(void)xattr_acl_copy_fd(s->fd, s->shown, d->fd, d->shown,
+		(void)xattr_acl_copy_fd(s->fd, s->shown, d->fd, d->shown, dir,
 		    xattr_failed, &r);
 	else
 		(void)xattr_acl_copy_path(side_path(sp, sizeof(sp), s),
@@ -175,7 +178,7 @@ mode_by_name(const struct finish_side *s, const struct finish_side *d,
 		if (fchmodat(AT_FDCWD, proc, mode, 0) == -1)
 			(void)fail("cannot preserve permissions of", d->shown);
 		else
-			rc = copy_acls(s, &p);
+			rc = copy_acls(s, &p, false);
 	}
 	if (fd != -1)
 		(void)close(fd);
@@ -200,10 +203,17 @@ finish_meta(const struct options *o, const struct stat *st,
 	if (!kept)
 		mode &= ~(mode_t)(S_ISUID | S_ISGID);
 	if (d->fd >= 0) {
-		if (fchmod(d->fd, mode) == -1)
+		/*
+		 * A file made with SOURCE's bits often has them already (the
+		 * umask took none, no set-ID bit): no call.  d->now is its
+		 * stat after the open, which a directory's default ACL or the
+		 * umask shaped.
+		 */
+		if ((d->now == NULL || (d->now->st_mode & 07777) != mode) &&
+		    fchmod(d->fd, mode) == -1)
 			return fail("cannot preserve permissions of", d->shown);
 		/* After the mode: an access ACL sets the group bits. */
-		return copy_acls(s, d);
+		return copy_acls(s, d, S_ISDIR(st->st_mode));
 	}
 	return mode_by_name(s, d, mode);
 }

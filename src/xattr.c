@@ -352,17 +352,15 @@ mode_only(struct xctx *c, int src_fd, int dst_fd, int *rc)
 
 int
 xattr_acl_copy_fd(int src_fd, const char *src_name, int dst_fd,
-    const char *dst_name, xattr_error_fn fn, void *arg)
+    const char *dst_name, bool dir, xattr_error_fn fn, void *arg)
 {
 	struct xctx c;
-	struct stat st;
 	int rc;
 
 	ctx_init(&c, src_name, NULL, dst_name, NULL, fn, arg);
 	if (!mode_only(&c, src_fd, dst_fd, &rc))
 		rc = perm_copy_fd(src_name, src_fd, dst_name, dst_fd, &c.ec);
-	if (rc == 0 && c.err == 0 && fstat(src_fd, &st) == 0 &&
-	    S_ISDIR(st.st_mode))
+	if (rc == 0 && c.err == 0 && dir)
 		copy_default_acl(&c, src_fd, dst_fd);
 	return ctx_result(&c, rc);
 }
@@ -428,7 +426,7 @@ no_acls(bool has_acl, const char *dst_name, xattr_error_fn fn, void *arg)
 
 int
 xattr_acl_copy_fd(int src_fd, const char *src_name, int dst_fd,
-    const char *dst_name, xattr_error_fn fn, void *arg)
+    const char *dst_name, bool dir, xattr_error_fn fn, void *arg)
 {
 	bool has_acl;
 

@@ -77,10 +77,10 @@ int	xattr_copy_path(const char *src, const char *src_name,
  * a default ACL quietly, as with cp -a; an access ACL that is more than
  * the mode fails there (ENOTSUP, "preserving permissions for 'DEST'").
  * Built without libacl: the same failure for a source with an ACL, 0 for
- * the rest.
+ * the rest.  dir: the source is a directory (its default ACL goes too).
  */
 int	xattr_acl_copy_fd(int src_fd, const char *src_name, int dst_fd,
-	    const char *dst_name, xattr_error_fn fn, void *arg);
+	    const char *dst_name, bool dir, xattr_error_fn fn, void *arg);
 
 /*
  * The same by path, for special files.  A symbolic link has no ACL and no

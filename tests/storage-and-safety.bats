@@ -454,6 +454,24 @@ while True:
 	assert_equal "$status" 1
 }
 
+@test "-p: a new DEST made with SOURCE's bits gets no chmod; one the umask cut gets its bits back" {
+	type -P strace >/dev/null || skip "strace not installed"
+	echo data >src
+	chmod 0640 src
+	run --separate-stderr bash -c \
+	    'umask 022; strace -qq -o trace -e trace=chmod,fchmod,fchmodat "$KCP" -p src a'
+	assert_equal "$status" 0
+	assert_equal "$(stat -c %a a)" 640
+	run grep -E 'chmod' trace
+	assert_equal "$status" 1
+	chmod 0666 src
+	run --separate-stderr bash -c \
+	    'umask 022; strace -qq -o trace -e trace=chmod,fchmod,fchmodat "$KCP" -p src b'
+	assert_equal "$status" 0
+	assert_equal "$(stat -c %a b)" 666
+	grep -E 'fchmod\([0-9]+, 0666\)' trace
+}
+
 @test "new DEST: SOURCE bits under the umask, never setuid or sticky" {
 	echo data >src
 	chmod 04755 src

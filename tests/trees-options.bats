@@ -616,7 +616,8 @@ backup_case() {
 	chmod 0604 src/sub/plain
 	setfacl -m u:nobody:rw src/acl 2>/dev/null ||
 	    skip "no ACLs on this filesystem"
-	setfacl -d -m u:nobody:rwx dst
+	# other::--- shapes the mode new files are made with: kcp must fix it.
+	setfacl -d -m u:nobody:rwx,o::- dst
 	oracle -a src dst
 	oracle_same -- dst/src
 	# Without -a, the inherited ACL stays, as with cp.

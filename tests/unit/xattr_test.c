@@ -333,7 +333,7 @@ test_acl_file(void)
 		bail_out("set the ACL of a.src: %s", strerror(errno));
 	if (fchmod(dst, 04654) == -1)
 		bail_out("fchmod a.dst: %s", strerror(errno));
-	rc = xattr_acl_copy_fd(src, "a.src", dst, "a.dst", record, &s);
+	rc = xattr_acl_copy_fd(src, "a.src", dst, "a.dst", false, record, &s);
 	ok(rc == 0 && s.calls == 0, "xattr_acl_copy_fd returns 0, quietly");
 	ok(has(at("a.dst"), "system.posix_acl_access", acl, acl_len),
 	    "the access ACL is copied");
@@ -353,7 +353,7 @@ test_acl_file(void)
 	    fchmod(dst, 0640) == -1)
 		bail_out("set up a2: %s", strerror(errno));
 	s.calls = 0;
-	rc = xattr_acl_copy_fd(src, "a2.src", dst, "a2.dst", record, &s);
+	rc = xattr_acl_copy_fd(src, "a2.src", dst, "a2.dst", false, record, &s);
 	ok(rc == 0 && s.calls == 0, "no ACL to copy: 0, quietly");
 	ok(absent(at("a2.dst"), "system.posix_acl_access"),
 	    "DEST's own ACL is gone");
@@ -394,7 +394,7 @@ test_acl_dir(void)
 	dst = mkdir_open("d.dst");
 	if (fsetxattr(src, "system.posix_acl_default", acl, acl_len, 0) == -1)
 		bail_out("set the default ACL of d.src: %s", strerror(errno));
-	rc = xattr_acl_copy_fd(src, "d.src", dst, "d.dst", record, &s);
+	rc = xattr_acl_copy_fd(src, "d.src", dst, "d.dst", true, record, &s);
 	ok(rc == 0 && s.calls == 0, "between directories: 0, quietly");
 	ok(has(at("d.dst"), "system.posix_acl_default", acl, acl_len),
 	    "the default ACL is copied");
@@ -408,7 +408,7 @@ test_acl_dir(void)
 	dst = mkdir_open("d.par/d2.dst");
 	if (!has(at("d.par/d2.dst"), "system.posix_acl_default", acl, acl_len))
 		bail_out("d.par/d2.dst did not inherit a default ACL");
-	rc = xattr_acl_copy_fd(src, "d2.src", dst, "d2.dst", record, &s);
+	rc = xattr_acl_copy_fd(src, "d2.src", dst, "d2.dst", true, record, &s);
 	ok(rc == 0 && s.calls == 0, "a source without one: 0, quietly");
 	ok(absent(at("d.par/d2.dst"), "system.posix_acl_default"),
 	    "the inherited default ACL is gone");
@@ -540,7 +540,7 @@ test_without(void)
 		skip(1, "built with libattr");
 	if (!xattr_available(true)) {
 		s.calls = 0;
-		rc = xattr_acl_copy_fd(src, "w.src", dst, "w.dst", record, &s);
+		rc = xattr_acl_copy_fd(src, "w.src", dst, "w.dst", false, record, &s);
 		ok(rc == 0 && s.calls == 0,
 		    "without libacl, a source without an ACL: 0, quietly");
 	} else
@@ -554,7 +554,7 @@ test_without(void)
 			bail_out("set the ACL of w.src: %s", strerror(errno));
 		s.calls = 0;
 		errno = 0;
-		rc = xattr_acl_copy_fd(src, "w.src", dst, "w.dst", record, &s);
+		rc = xattr_acl_copy_fd(src, "w.src", dst, "w.dst", false, record, &s);
 		ok(rc == -1 && errno == ENOTSUP && s.calls == 1 &&
 		    strcmp(s.what[0], "preserving permissions for 'w.dst'") ==
 		    0, "without libacl, a source with an ACL: ENOTSUP, told");
