@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "fdinfo.h"
@@ -157,4 +158,13 @@ bool
 fdinfo_std_closed(int fd)
 {
 	return fd >= 0 && fd < 3 && std_closed[fd];
+}
+
+int
+fdinfo_reopen(int fd, int flags)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return open(proc, flags | O_CLOEXEC | O_NOCTTY);
 }

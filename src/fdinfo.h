@@ -59,4 +59,11 @@ bool		 fdinfo_std_closed(int fd);
 /* The preferred I/O block size of fi, 4096 where the system says none. */
 size_t		 fdinfo_blksize(const struct fdinfo *fi);
 
+/*
+ * A new open file description of the file behind fd, with flags (and
+ * O_CLOEXEC), through /proc/self/fd: its own offset and flags, and the
+ * file's permissions checked again.  -1 with errno.
+ */
+int	fdinfo_reopen(int fd, int flags);
+
 #endif

@@ -247,20 +247,6 @@ finish_sync(const struct options *o, const struct fdinfo *out,
 	return 0;
 }
 
-/*
- * A descriptor to read DEST back: a new read-only open of the file behind
- * fd (which kcp opened write-only), so that reading never disturbs fd's
- * offset or flags.  -1 with errno set when it cannot be read.
- */
-static int
-reopen_readonly(int fd)
-{
-	char proc[64];
-
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	return open(proc, O_RDONLY | O_CLOEXEC);
-}
-
 /* Compare up to want bytes at done; the bytes compared, or -1. */
 static ssize_t
 compare_chunk(const char *src, const char *dst, int in, int out, off_t ioff,
@@ -340,7 +326,7 @@ finish_verify(const char *src, const char *dst, int in_fd, int out_fd,
 {
 	int rfd, rc;
 
-	if ((rfd = reopen_readonly(out_fd)) == -1) {
+	if ((rfd = fdinfo_reopen(out_fd, O_RDONLY)) == -1) {
 		warn("cannot verify %s: cannot read it back", quote(dst));
 		return -1;
 	}

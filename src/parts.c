@@ -19,7 +19,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -147,16 +146,6 @@ xfer_cancelled(const struct xfer *x)
 	return x->group != NULL && atomic_load(&x->group->failed);
 }
 
-/* A part's own DEST description, opened again through /proc. */
-static int
-reopen_dest(int fd)
-{
-	char proc[64];
-
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	return open(proc, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-}
-
 static void
 part_init(struct parts *g, int k, const struct xfer *whole, uint64_t off,
     uint64_t len)
@@ -188,7 +177,7 @@ part_init(struct parts *g, int k, const struct xfer *whole, uint64_t off,
 	p->end = x->out_pos + (off_t)len;
 	p->rc = 0;
 	/* Without a description of its own, no sendfile for this part. */
-	if ((p->fd = reopen_dest(whole->out)) != -1)
+	if ((p->fd = fdinfo_reopen(whole->out, O_WRONLY)) != -1)
 		x->out = p->fd;
 	else
 		x->gone[M_SENDFILE] = true;

@@ -37,19 +37,6 @@ struct pair {
 	const char	*src, *dst;
 };
 
-/*
- * A descriptor to read DEST through: kcp opened it write-only, so open
- * the same file again, read-only, as --verify does.
- */
-static int
-reopen_readonly(int fd)
-{
-	char proc[64];
-
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	return open(proc, O_RDONLY | O_CLOEXEC);
-}
-
 /* SOURCE's offset of the range's first byte, or -1 after a message. */
 static off_t
 range_start(const struct copy_req *req, const char *src)
@@ -211,7 +198,7 @@ resume_plan(struct copy_req *req, const struct options *o, bool truncating,
 			(void)fremovexattr(req->out->fd, PARTS_XATTR);
 		return r;
 	}
-	if ((p.out = reopen_readonly(req->out->fd)) == -1) {
+	if ((p.out = fdinfo_reopen(req->out->fd, O_RDONLY)) == -1) {
 		warn("cannot resume %s: cannot read it back", quote(dst));
 		return -1;
 	}
